@@ -1,0 +1,118 @@
+"""The plain snapshot of a deal that criteria are evaluated against.
+
+The CRM builds one :class:`DealFacts` per decision from the database; tests and benchmarks build
+them by hand. Nothing here knows about models or queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFact:
+    name: str
+    role: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityFact:
+    type: str
+    stage: str = ""
+    at: dt.datetime | None = None
+    done: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFact:
+    stage: str
+    template: str
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFact:
+    kind: str
+    status: str
+
+
+@dataclass(frozen=True)
+class DealFacts:
+    """Everything a gate may look at, as plain values.
+
+    ``deal`` and ``account`` are mappings of field name to value (a ``custom`` key holds custom
+    attributes); ``qualification`` maps a framework key to ``{criterion: status}``.
+    """
+
+    deal: Mapping[str, Any] = field(default_factory=dict)
+    account: Mapping[str, Any] = field(default_factory=dict)
+    contacts: Sequence[ContactFact] = ()
+    activities: Sequence[ActivityFact] = ()
+    tasks: Sequence[TaskFact] = ()
+    qualification: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    documents: Sequence[DocumentFact] = ()
+
+    def lookup(self, path: str) -> Any:
+        """Resolve a dotted path such as ``deal.amount`` or ``account.custom.segment``.
+
+        A missing segment gives ``None`` rather than an error: an absent fact is an unmet
+        criterion, not a crash.
+        """
+        root, _, rest = path.partition(".")
+        value: Any = {"deal": self.deal, "account": self.account}.get(root)
+        for part in rest.split(".") if rest else ():
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(part)
+        return value
+
+    @cached_property
+    def cel_variables(self) -> dict[str, Any]:
+        """The facts as CEL values: decimals become floats, dates become timestamps."""
+        return {
+            "deal": _to_cel(self.deal),
+            "account": _to_cel(self.account),
+            "contacts": [{"name": c.name, "role": c.role, "email": c.email} for c in self.contacts],
+            "activities": [
+                {"type": a.type, "stage": a.stage, "done": a.done, "at": _to_cel(a.at)}
+                for a in self.activities
+            ],
+            "tasks": [
+                {"stage": t.stage, "template": t.template, "done": t.done} for t in self.tasks
+            ],
+            "qualification": {k: dict(v) for k, v in self.qualification.items()},
+            "documents": [{"kind": d.kind, "status": d.status} for d in self.documents],
+        }
+
+
+def _to_cel(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _to_cel(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_cel(v) for v in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    if value is None:
+        return None
+    return value
+
+
+def is_present(value: Any) -> bool:
+    """A fact counts as present when it is not None, not blank text and not an empty list."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return value.strip() != ""
+    if isinstance(value, list | tuple | dict | set):
+        return len(value) > 0
+    return True
