@@ -165,6 +165,10 @@ def _field_path(reader: ParamReader) -> str:
     return path
 
 
+def _slug(path: str) -> str:
+    return path.replace(".", "_")
+
+
 def _field_label(path: str) -> str:
     return path.split(".", 1)[-1].replace("custom.", "").replace("_", " ").capitalize()
 
@@ -179,7 +183,7 @@ class FieldPresent(CriterionKind):
         return {"field": _field_path(reader)}
 
     def default_key(self, params: Mapping[str, Any]) -> str:
-        return f"{params['field']}_present"
+        return f"{_slug(params['field'])}_present"
 
     def describe(self, params: Mapping[str, Any]) -> str:
         return _("%(field)s is filled in") % {"field": _field_label(params["field"])}
@@ -251,7 +255,7 @@ class FieldCompare(CriterionKind):
         return {"field": field, "op": op, "value": value}
 
     def default_key(self, params: Mapping[str, Any]) -> str:
-        return f"{params['field']}_{params['op']}"
+        return f"{_slug(params['field'])}_{params['op']}"
 
     def describe(self, params: Mapping[str, Any]) -> str:
         value = params["value"]

@@ -1,0 +1,59 @@
+"""Typed readers for environment variables that fail fast with a clear message."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigurationError(RuntimeError):
+    """A setting from the environment is malformed."""
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def data_dir() -> Path:
+    """Where the embedded database and the generated secret live (``TRASEU_DATA_DIR``)."""
+    path = Path(env_str("TRASEU_DATA_DIR") or Path.cwd() / "var").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(debug: bool) -> str:
+    """``SECRET_KEY`` from the environment; in debug, a generated key kept in the data dir.
+
+    Outside debug a missing key is an error: sessions signed with a throwaway key would break
+    at every restart, and a guessable one is a vulnerability.
+    """
+    key = env_str("SECRET_KEY")
+    if key:
+        return key
+    if not debug:
+        raise ConfigurationError("SECRET_KEY must be set when DEBUG is false")
+    path = data_dir() / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()

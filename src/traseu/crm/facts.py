@@ -1,0 +1,88 @@
+"""Build the plain facts snapshot of a deal that the process engine evaluates.
+
+This is the only bridge from the database to the criteria: a criterion can only look at what
+is gathered here. Five small queries, whatever the deal's size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from traseu.crm.models import Activity, Deal, DealContact, DealDocument, QualificationAnswer
+from traseu.process.facts import ActivityFact, ContactFact, DealFacts, DocumentFact, TaskFact
+
+
+def _deal_values(deal: Deal, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "title": deal.title,
+        "amount": deal.amount,
+        "currency": deal.currency,
+        "expected_close": deal.expected_close,
+        "source": deal.source,
+        "status": deal.status,
+        "stage": deal.stage,
+        "probability": deal.probability,
+        "owner": deal.owner.username,
+        "age_days": (now - deal.created_at).days,
+        "days_in_stage": (now - deal.stage_entered_at).days,
+        "custom": dict(deal.custom or {}),
+    }
+
+
+def _account_values(deal: Deal) -> dict[str, Any]:
+    account = deal.account
+    return {
+        "name": account.name,
+        "domain": account.domain,
+        "industry": account.industry,
+        "employees": account.employees,
+        "annual_revenue": account.annual_revenue,
+        "country": account.country,
+        "is_customer": account.is_customer,
+        "custom": dict(account.custom or {}),
+    }
+
+
+def qualification_current(deal_id: int) -> dict[str, dict[str, str]]:
+    """The newest answer per framework and criterion: ``{"bant": {"budget": "confirmed"}}``."""
+    current: dict[str, dict[str, str]] = {}
+    answers = QualificationAnswer.objects.filter(deal_id=deal_id).order_by(
+        "framework", "criterion", "-answered_at", "-pk"
+    )
+    for framework, criterion, status in answers.values_list("framework", "criterion", "status"):
+        current.setdefault(framework, {}).setdefault(criterion, status)
+    return current
+
+
+def deal_facts(deal: Deal, *, now: dt.datetime) -> DealFacts:
+    """Snapshot ``deal`` (with ``owner`` and ``account`` loaded) for the engine."""
+    activities = list(
+        Activity.objects.filter(deal_id=deal.pk).values_list(
+            "type", "stage", "done", "done_at", "created_at", "template"
+        )
+    )
+    return DealFacts(
+        deal=_deal_values(deal, now),
+        account=_account_values(deal),
+        contacts=[
+            ContactFact(name=str(link.contact), role=link.role, email=link.contact.email)
+            for link in DealContact.objects.filter(deal_id=deal.pk).select_related("contact")
+        ],
+        activities=[
+            ActivityFact(type=kind, stage=stage, done=done, at=done_at or created_at)
+            for kind, stage, done, done_at, created_at, _ in activities
+        ],
+        tasks=[
+            TaskFact(stage=stage, template=template, done=done)
+            for _, stage, done, _, _, template in activities
+            if template
+        ],
+        qualification=qualification_current(deal.pk),
+        documents=[
+            DocumentFact(kind=kind, status=status)
+            for kind, status in DealDocument.objects.filter(deal_id=deal.pk).values_list(
+                "kind", "status"
+            )
+        ],
+    )

@@ -1,0 +1,341 @@
+"""Writes of the CRM core. Stage moves live in :mod:`traseu.crm.transitions`.
+
+Every service takes keyword arguments, runs in one transaction, and writes a timeline event for
+what a person would want to read later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from traseu.core.errors import Conflict, InvalidInput, NotFound
+from traseu.core.models import User
+from traseu.crm.models import (
+    Account,
+    Activity,
+    ActivityType,
+    BuyingRole,
+    Contact,
+    Deal,
+    DealContact,
+    DealDocument,
+    DealStatus,
+    DocumentStatus,
+    QualificationAnswer,
+    StageChange,
+    TimelineEvent,
+)
+from traseu.crm.transitions import create_stage_tasks
+from traseu.process.definition import QUALIFICATION_STATUSES
+from traseu.processes.models import ProcessVersion
+from traseu.processes.selectors import process_definition
+
+Clock = Callable[[], dt.datetime]
+EDITABLE_DEAL_FIELDS = ("title", "amount", "currency", "expected_close", "source", "custom")
+
+
+def _amount(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as error:
+        raise InvalidInput(
+            _("Amount '%(value)s' is not a number.") % {"value": value},
+            details={"field": "amount"},
+        ) from error
+    if amount < 0 or not amount.is_finite():
+        raise InvalidInput(_("Amount cannot be negative."), details={"field": "amount"})
+    return amount.quantize(Decimal("0.01"))
+
+
+def deal_create(
+    *,
+    title: str,
+    account: Account,
+    owner: User,
+    process_version: ProcessVersion,
+    acting_user: User,
+    amount: Any = None,
+    currency: str = "",
+    expected_close: dt.date | None = None,
+    source: str = "",
+    custom: Mapping[str, Any] | None = None,
+    clock: Clock = timezone.now,
+) -> Deal:
+    """Open a deal in the first stage of ``process_version``, with that stage's tasks.
+
+    The deal's team is the owner's first team; the history starts with a ``created`` row.
+    """
+    if not title.strip():
+        raise InvalidInput(_("A deal needs a title."), details={"field": "title"})
+    definition = process_definition(process_version)
+    first = definition.first_stage
+    now = clock()
+    with transaction.atomic():
+        deal = Deal.objects.create(
+            title=title.strip(),
+            account=account,
+            owner=owner,
+            team=owner.teams.order_by("pk").first(),
+            process_version=process_version,
+            stage=first.key,
+            status=DealStatus.OPEN,
+            amount=_amount(amount),
+            currency=(currency or definition.currency).upper(),
+            expected_close=expected_close,
+            probability=Decimal(str(first.probability)),
+            source=source,
+            custom=dict(custom or {}),
+            stage_entered_at=now,
+            created_at=now,
+        )
+        StageChange.objects.create(
+            deal=deal,
+            process_version=process_version,
+            from_stage="",
+            to_stage=first.key,
+            kind="created",
+            changed_at=now,
+            actor=acting_user,
+        )
+        TimelineEvent.objects.create(
+            deal=deal,
+            kind="deal.created",
+            at=now,
+            actor=acting_user,
+            data={"stage": first.key, "process": definition.key, "version": process_version.number},
+        )
+        create_stage_tasks(deal=deal, stage=first, now=now, actor=acting_user)
+    return deal
+
+
+def deal_update(
+    *,
+    deal_id: int,
+    acting_user: User,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+    clock: Clock = timezone.now,
+) -> Deal:
+    """Change a deal's editable fields (custom attributes are merged key by key).
+
+    Guarantees: with ``expected_version`` a stale copy is refused (:class:`Conflict`) and
+    nothing changes; without it the read-modify-write happens under the row lock, so concurrent
+    edits of different custom keys are all kept. The stage is never changed here.
+    """
+    unknown = sorted(set(changes) - set(EDITABLE_DEAL_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            _("These deal fields cannot be edited here: %(fields)s.")
+            % {"fields": ", ".join(unknown)},
+            details={"fields": unknown},
+        )
+    with transaction.atomic():
+        deal = Deal.objects.select_for_update().filter(pk=deal_id).first()
+        if deal is None:
+            raise NotFound(_("No deal %(id)s.") % {"id": deal_id})
+        if expected_version is not None and deal.version != expected_version:
+            raise Conflict(
+                _("The deal changed since you read it (version %(now)s, not %(then)s).")
+                % {"now": deal.version, "then": expected_version},
+                code="stale_version",
+                details={"version": deal.version},
+            )
+        before = {name: _jsonable(getattr(deal, name)) for name in changes}
+        for name, value in changes.items():
+            if name == "custom":
+                deal.custom = {**(deal.custom or {}), **dict(value or {})}
+            elif name == "amount":
+                deal.amount = _amount(value)
+            elif name == "title" and not str(value).strip():
+                raise InvalidInput(_("A deal needs a title."), details={"field": "title"})
+            else:
+                setattr(deal, name, value)
+        deal.version = F("version") + 1
+        deal.save()
+        deal.refresh_from_db()
+        TimelineEvent.objects.create(
+            deal=deal,
+            kind="deal.updated",
+            at=clock(),
+            actor=acting_user,
+            data={"before": before, "after": {n: _jsonable(getattr(deal, n)) for n in changes}},
+        )
+    return deal
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal | dt.date):
+        return str(value)
+    return value
+
+
+def activity_log(
+    *,
+    deal: Deal,
+    type: str,
+    subject: str,
+    acting_user: User,
+    notes: str = "",
+    done: bool = True,
+    due_at: dt.datetime | None = None,
+    technique: str = "",
+    clock: Clock = timezone.now,
+) -> Activity:
+    """Log an activity on a deal (done now) or plan one (``done=False`` with a due date).
+
+    The activity remembers the stage the deal was in, which stage criteria can require.
+    """
+    if type not in ActivityType.values:
+        raise InvalidInput(
+            _("Unknown activity type '%(type)s'.") % {"type": type}, details={"field": "type"}
+        )
+    now = clock()
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            deal=deal,
+            account_id=deal.account_id,
+            type=type,
+            subject=subject.strip() or ActivityType(type).label,
+            notes=notes,
+            owner=acting_user,
+            due_at=due_at,
+            done=done,
+            done_at=now if done else None,
+            stage=deal.stage,
+            technique=technique,
+            created_at=now,
+            created_by=acting_user,
+        )
+        TimelineEvent.objects.create(
+            deal=deal,
+            kind="activity.logged" if done else "activity.planned",
+            at=now,
+            actor=acting_user,
+            data={"activity": activity.pk, "type": type, "subject": subject},
+        )
+    return activity
+
+
+def task_complete(*, task_id: int, acting_user: User, clock: Clock = timezone.now) -> Activity:
+    """Mark a task done (idempotent: completing a done task changes nothing)."""
+    with transaction.atomic():
+        task = Activity.objects.select_for_update().filter(pk=task_id).first()
+        if task is None:
+            raise NotFound(_("No task %(id)s.") % {"id": task_id})
+        if task.done:
+            return task
+        task.done, task.done_at = True, clock()
+        task.save(update_fields=["done", "done_at"])
+        if task.deal_id:
+            TimelineEvent.objects.create(
+                deal_id=task.deal_id,
+                kind="task.done",
+                at=task.done_at,
+                actor=acting_user,
+                data={"task": task.pk, "template": task.template, "subject": task.subject},
+            )
+    return task
+
+
+def deal_contact_set(
+    *, deal: Deal, contact: Contact, role: str, acting_user: User, clock: Clock = timezone.now
+) -> DealContact:
+    """Put a contact on a deal with a buying role (or change the role)."""
+    if role not in BuyingRole.values:
+        raise InvalidInput(
+            _("Unknown buying role '%(role)s'.") % {"role": role}, details={"field": "role"}
+        )
+    with transaction.atomic():
+        link, _created = DealContact.objects.update_or_create(
+            deal=deal, contact=contact, defaults={"role": role}
+        )
+        TimelineEvent.objects.create(
+            deal=deal,
+            kind="contact.role",
+            at=clock(),
+            actor=acting_user,
+            data={"contact": contact.pk, "name": str(contact), "role": role},
+        )
+    return link
+
+
+def deal_document_set(
+    *,
+    deal: Deal,
+    kind: str,
+    title: str,
+    status: str,
+    acting_user: User,
+    link: str = "",
+    clock: Clock = timezone.now,
+) -> DealDocument:
+    """Record a document of the deal (the newest of a kind is updated) and its status."""
+    if status not in DocumentStatus.values:
+        raise InvalidInput(
+            _("Unknown document status '%(status)s'.") % {"status": status},
+            details={"field": "status"},
+        )
+    now = clock()
+    with transaction.atomic():
+        document = DealDocument.objects.filter(deal=deal, kind=kind).order_by("-updated_at").first()
+        document = document or DealDocument(deal=deal, kind=kind)
+        document.title, document.status, document.updated_at = title, status, now
+        document.link = link or document.link
+        document.save()
+        TimelineEvent.objects.create(
+            deal=deal,
+            kind="document.status",
+            at=now,
+            actor=acting_user,
+            data={"document": kind, "status": status, "title": title},
+        )
+    return document
+
+
+def qualification_answer(
+    *,
+    deal: Deal,
+    criterion: str,
+    status: str,
+    acting_user: User,
+    framework: str = "bant",
+    note: str = "",
+    clock: Clock = timezone.now,
+) -> QualificationAnswer:
+    """Answer (or re-answer) a qualification question; earlier answers stay as history."""
+    if status not in QUALIFICATION_STATUSES:
+        raise InvalidInput(
+            _("Unknown qualification status '%(status)s'; use one of: %(statuses)s.")
+            % {"status": status, "statuses": ", ".join(QUALIFICATION_STATUSES)},
+            details={"field": "status"},
+        )
+    now = clock()
+    with transaction.atomic():
+        answer = QualificationAnswer.objects.create(
+            deal=deal,
+            framework=framework.lower(),
+            criterion=criterion.lower(),
+            status=status,
+            note=note,
+            stage=deal.stage,
+            answered_at=now,
+            answered_by=acting_user,
+        )
+        TimelineEvent.objects.create(
+            deal=deal,
+            kind="qualification.answered",
+            at=now,
+            actor=acting_user,
+            data={"framework": framework, "criterion": criterion, "status": status},
+        )
+    return answer
