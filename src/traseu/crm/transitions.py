@@ -158,7 +158,9 @@ def _steps(
     straight into won continues into the first after-sale stage (the handoff starts at once)."""
     source = definition.stage(decision.from_stage)
     target = definition.stage(decision.to_stage)
-    assert source is not None and target is not None and decision.kind is not None
+    assert source is not None
+    assert target is not None
+    assert decision.kind is not None
     if decision.kind is not MoveKind.WON:
         return [(source, target, decision.kind)]
     won = definition.won
