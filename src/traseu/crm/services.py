@@ -161,7 +161,7 @@ def deal_update(
             else:
                 setattr(deal, name, value)
         deal.version = F("version") + 1
-        deal.save()
+        deal.save(update_fields=[*changes, "version", "updated_at"])
         deal.refresh_from_db()
         TimelineEvent.objects.create(
             deal=deal,

@@ -225,10 +225,14 @@ def _apply_step(
     outcome.tasks += create_stage_tasks(deal=deal, stage=target, now=now, actor=actor)
 
 
+def stage_probability(stage: Stage) -> Decimal:
+    return Decimal(str(stage.probability)).quantize(Decimal("0.0001"))
+
+
 def _enter(deal: Deal, stage: Stage, now: dt.datetime, *, lost_reason: str) -> None:
     deal.stage = stage.key
     deal.stage_entered_at = now
-    deal.probability = Decimal(str(stage.probability)).quantize(Decimal("0.0001"))
+    deal.probability = stage_probability(stage)
     if stage.kind is StageKind.LOST:
         deal.status, deal.lost_reason, deal.closed_at = DealStatus.LOST, lost_reason.strip(), now
     elif stage.kind is StageKind.PRE_SALE:
