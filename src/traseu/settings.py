@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 
 from traseu.core.env import data_dir, env_bool, env_list, env_str, secret_key
+
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -66,8 +69,8 @@ TEMPLATES = [
 
 def _database() -> dict[str, Any]:
     default_url = f"sqlite:///{data_dir() / 'traseu.sqlite3'}"
-    config: dict[str, Any] = dj_database_url.parse(
-        env_str("DATABASE_URL") or default_url, conn_max_age=60
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(env_str("DATABASE_URL") or default_url, conn_max_age=60)
     )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE transactions take the write lock up front, so two writers queue instead of

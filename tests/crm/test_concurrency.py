@@ -13,14 +13,13 @@ from collections import Counter
 import pytest
 from django.db import connections
 
+from tests.conftest import ROUTE
 from traseu.core.errors import Conflict
 from traseu.core.models import Role, Team, User
 from traseu.crm.models import Account, Deal, StageChange
 from traseu.crm.services import deal_create, deal_update
 from traseu.crm.transitions import GateRejected, deal_move_to_stage
 from traseu.processes.services import process_apply_file
-
-from .conftest import ROUTE
 
 WORKERS = 4
 EDITS = 6
@@ -35,18 +34,26 @@ def _worker(index: int, deal_ids: list[int], user_id: int, results: multiprocess
             for deal_id in deal_ids:
                 if step == index % EDITS:
                     try:
-                        deal_move_to_stage(deal_id=deal_id, to_stage="qualification",
-                                           acting_user=user, via="test")
+                        deal_move_to_stage(
+                            deal_id=deal_id, to_stage="qualification", acting_user=user, via="test"
+                        )
                         moved[deal_id] += 1
                     except GateRejected as rejection:
                         codes = [v["code"] for v in rejection.details["violations"]]
                         assert codes == ["same_stage"], codes
-                deal_update(deal_id=deal_id, acting_user=user,
-                            changes={"custom": {f"w{index}_{step}": step}})
+                deal_update(
+                    deal_id=deal_id,
+                    acting_user=user,
+                    changes={"custom": {f"w{index}_{step}": step}},
+                )
                 seen = Deal.objects.get(pk=deal_id).version
                 try:
-                    deal_update(deal_id=deal_id, acting_user=user, expected_version=seen,
-                                changes={"source": f"worker {index}"})
+                    deal_update(
+                        deal_id=deal_id,
+                        acting_user=user,
+                        expected_version=seen,
+                        changes={"source": f"worker {index}"},
+                    )
                 except Conflict:
                     conflicts += 1
         results.put((index, dict(moved), conflicts, None))
@@ -64,8 +71,13 @@ def test_concurrent_moves_and_edits_lose_nothing() -> None:
     user = User.objects.create_user("racer", role=Role.SALES_REP)
     user.teams.add(team)
     deals = [
-        deal_create(title=f"Deal {n}", account=Account.objects.create(name=f"A{n}",
-                    industry="Retail"), owner=user, process_version=version, acting_user=user)
+        deal_create(
+            title=f"Deal {n}",
+            account=Account.objects.create(name=f"A{n}", industry="Retail"),
+            owner=user,
+            process_version=version,
+            acting_user=user,
+        )
         for n in range(3)
     ]
     ids = [deal.pk for deal in deals]
@@ -73,8 +85,9 @@ def test_concurrent_moves_and_edits_lose_nothing() -> None:
 
     context = multiprocessing.get_context("fork")
     results = context.Queue()
-    workers = [context.Process(target=_worker, args=(i, ids, user.pk, results))
-               for i in range(WORKERS)]
+    workers = [
+        context.Process(target=_worker, args=(i, ids, user.pk, results)) for i in range(WORKERS)
+    ]
     for process in workers:
         process.start()
     reports = [results.get(timeout=120) for _ in workers]
@@ -85,7 +98,7 @@ def test_concurrent_moves_and_edits_lose_nothing() -> None:
     moves = Counter[int]()
     for _, moved, _, _ in reports:
         moves.update(moved)
-    assert moves == {deal_id: 1 for deal_id in ids}, "every deal moved exactly once"
+    assert moves == dict.fromkeys(ids, 1), "every deal moved exactly once"
     versioned_writes = WORKERS * EDITS * len(ids) - sum(c for _, _, c, _ in reports)
     for deal in Deal.objects.filter(pk__in=ids):
         expected_keys = {f"w{i}_{s}" for i in range(WORKERS) for s in range(EDITS)}

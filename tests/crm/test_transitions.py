@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 
 import pytest
 
-from tests.crm.conftest import FakeClock
+from tests.conftest import FakeClock
 from traseu.core.errors import InvalidInput, NotFound, PermissionDenied
 from traseu.core.models import User
 from traseu.crm.models import Activity, Contact, Deal, StageChange, TimelineEvent
@@ -31,8 +32,9 @@ def move(deal: Deal, to: str, user: User, clock: FakeClock, **kw: object) -> Dea
 
 
 def satisfy_qualification(deal: Deal, user: User, clock: FakeClock) -> None:
-    qualification_answer(deal=deal, criterion="budget", status="confirmed", acting_user=user,
-                         clock=clock)
+    qualification_answer(
+        deal=deal, criterion="budget", status="confirmed", acting_user=user, clock=clock
+    )
     task = Activity.objects.get(deal=deal, template="bant_call")
     task_complete(task_id=task.pk, acting_user=user, clock=clock)
 
@@ -47,11 +49,13 @@ def walk_to_contract(deal: Deal, people: dict[str, User], clock: FakeClock) -> D
     move(deal, "first_contact", rep, clock)
     activity_log(deal=deal, type="call", subject="First call", acting_user=rep, clock=clock)
     contact = Contact.objects.create(account=deal.account, last_name="Popa")
-    deal_contact_set(deal=deal, contact=contact, role="decision_maker", acting_user=rep,
-                     clock=clock)
+    deal_contact_set(
+        deal=deal, contact=contact, role="decision_maker", acting_user=rep, clock=clock
+    )
     move(deal, "preparation", rep, clock)
-    deal_document_set(deal=deal, kind="proposal", title="Offer", status="sent", acting_user=rep,
-                      clock=clock)
+    deal_document_set(
+        deal=deal, kind="proposal", title="Offer", status="sent", acting_user=rep, clock=clock
+    )
     return move(deal, "contract", rep, clock)
 
 
@@ -60,7 +64,11 @@ def test_a_new_deal_starts_in_the_first_stage_with_its_tasks(make_deal: MakeDeal
     assert (deal.stage, deal.status, str(deal.probability)) == ("prospecting", "open", "0.0500")
     task = Activity.objects.get(deal=deal)
     assert (task.template, task.stage, task.owner.username, task.done) == (
-        "research", "prospecting", "rep", False)
+        "research",
+        "prospecting",
+        "rep",
+        False,
+    )
     assert task.due_at == deal.created_at + dt.timedelta(days=2)
     created = StageChange.objects.get(deal=deal)
     assert (created.from_stage, created.to_stage, created.kind) == ("", "prospecting", "created")
@@ -98,20 +106,37 @@ def test_a_move_writes_history_timeline_tasks_and_probability(
     change = StageChange.objects.filter(deal=deal).last()
     assert change is not None
     assert (change.from_stage, change.to_stage, change.kind, change.actor) == (
-        "prospecting", "qualification", "forward", people["rep"])
+        "prospecting",
+        "qualification",
+        "forward",
+        people["rep"],
+    )
     assert change.duration == dt.timedelta(days=3, hours=4)
     assert change.from_entered_at == deal.created_at
     assert change.criteria == [
-        {"code": "field_missing", "criterion": "prospecting.exit.industry_known",
-         "stage": "prospecting", "phase": "exit", "met": True,
-         "message": "Industry is filled in",
-         "help": "Fill in account.industry on the deal or its account."}
+        {
+            "code": "field_missing",
+            "criterion": "prospecting.exit.industry_known",
+            "stage": "prospecting",
+            "phase": "exit",
+            "met": True,
+            "message": "Industry is filled in",
+            "help": "Fill in account.industry on the deal or its account.",
+        }
     ]
     assert (deal.stage, str(deal.probability), deal.stage_entered_at, deal.version) == (
-        "qualification", "0.1000", clock.now, 2)
+        "qualification",
+        "0.1000",
+        clock.now,
+        2,
+    )
     assert TimelineEvent.objects.filter(deal=deal, kind="stage.changed").count() == 1
-    assert Activity.objects.filter(deal=deal, stage="qualification", template="bant_call",
-                                   owner=people["rep"]).count() == 1
+    assert (
+        Activity.objects.filter(
+            deal=deal, stage="qualification", template="bant_call", owner=people["rep"]
+        ).count()
+        == 1
+    )
 
 
 def test_tasks_go_to_the_role_holder_of_the_owners_team_else_the_owner(
@@ -123,8 +148,14 @@ def test_tasks_go_to_the_role_holder_of_the_owners_team_else_the_owner(
     assert review.owner == people["manager"]
 
     deal_b = make_deal(owner="rep_b", industry="Retail")
-    deal_move_to_stage(deal_id=deal_b.pk, to_stage="preparation", acting_user=people["manager"],
-                       override=True, reason="test", clock=clock)
+    deal_move_to_stage(
+        deal_id=deal_b.pk,
+        to_stage="preparation",
+        acting_user=people["manager"],
+        override=True,
+        reason="test",
+        clock=clock,
+    )
     assert Activity.objects.get(deal=deal_b, template="review").owner == people["rep_b"]
 
 
@@ -136,15 +167,24 @@ def test_winning_records_won_and_continues_into_after_sale(
         move(deal, "won", people["rep"], clock)
     assert [u["criterion"] for u in caught.value.details["unmet"]] == ["won.entry.contract_signed"]
 
-    deal_document_set(deal=deal, kind="contract", title="Contract", status="signed",
-                      acting_user=people["rep"], clock=clock)
+    deal_document_set(
+        deal=deal,
+        kind="contract",
+        title="Contract",
+        status="signed",
+        acting_user=people["rep"],
+        clock=clock,
+    )
     clock.advance(days=1)
     deal = move(deal, "won", people["rep"], clock)
     rows = list(StageChange.objects.filter(deal=deal).values_list("from_stage", "to_stage", "kind"))
     assert rows[-2:] == [("contract", "won", "won"), ("won", "accompaniment", "forward")]
     assert (deal.stage, deal.status, deal.closed_at) == ("accompaniment", "won", clock.now)
-    owners = dict(Activity.objects.filter(deal=deal, template__in=["handoff", "follow_up"])
-                  .values_list("template", "owner__username"))
+    owners = dict(
+        Activity.objects.filter(deal=deal, template__in=["handoff", "follow_up"]).values_list(
+            "template", "owner__username"
+        )
+    )
     assert owners == {"handoff": "am", "follow_up": "am"}
     assert TimelineEvent.objects.filter(deal=deal, kind="deal.won").count() == 1
 
@@ -158,7 +198,11 @@ def test_losing_needs_a_reason_and_closes_the_deal(
     assert [v["code"] for v in caught.value.details["violations"]] == ["lost_reason_required"]
     deal = move(deal, "lost", people["rep"], clock, lost_reason="price")
     assert (deal.status, deal.lost_reason, deal.closed_at, str(deal.probability)) == (
-        "lost", "price", clock.now, "0.0000")
+        "lost",
+        "price",
+        clock.now,
+        "0.0000",
+    )
     deal = move(deal, "qualification", people["rep"], clock, reason="budget found")
     assert (deal.status, deal.lost_reason, deal.closed_at) == ("open", "", None)
     assert StageChange.objects.filter(deal=deal).last().kind == "reopen"  # type: ignore[union-attr]
@@ -192,12 +236,21 @@ def test_a_manager_overrides_with_a_reason_and_the_override_is_recorded(
         move(deal, "qualification", people["manager"], clock, override=True)
     assert no_reason.value.code == "override_reason_required"
 
-    deal = move(deal, "qualification", people["manager"], clock, override=True,
-                reason="Known customer, industry pending")
+    deal = move(
+        deal,
+        "qualification",
+        people["manager"],
+        clock,
+        override=True,
+        reason="Known customer, industry pending",
+    )
     change = StageChange.objects.filter(deal=deal).last()
     assert change is not None
     assert (change.overridden, change.reason, change.actor) == (
-        True, "Known customer, industry pending", people["manager"])
+        True,
+        "Known customer, industry pending",
+        people["manager"],
+    )
     assert [c["met"] for c in change.criteria] == [False]
     event = TimelineEvent.objects.get(deal=deal, kind="gate.overridden")
     assert event.data["unmet"] == ["prospecting.exit.industry_known"]
@@ -237,7 +290,7 @@ def test_history_rows_chain_without_gaps(
     deal = walk_to_contract(make_deal(), people, clock)
     move(deal, "preparation", people["rep"], clock, reason="price renegotiation")
     rows = list(StageChange.objects.filter(deal=deal).order_by("changed_at", "pk"))
-    for previous, row in zip(rows, rows[1:], strict=False):
+    for previous, row in itertools.pairwise(rows):
         assert row.from_stage == previous.to_stage
         assert row.from_entered_at == previous.changed_at
         assert row.duration == row.changed_at - previous.changed_at

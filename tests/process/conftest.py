@@ -86,7 +86,11 @@ def base_document() -> dict[str, Any]:
                     {"kind": "contact_role", "role": "decision_maker"},
                 ],
                 "tasks": [
-                    {"key": "discovery_call", "title": "Hold the discovery call", "role": "sales_rep"}
+                    {
+                        "key": "discovery_call",
+                        "title": "Hold the discovery call",
+                        "role": "sales_rep",
+                    }
                 ],
                 "techniques": ["spin"],
             },
@@ -107,7 +111,11 @@ def base_document() -> dict[str, Any]:
                     }
                 ],
                 "exit": [
-                    {"kind": "document_status", "document": "proposal", "status": ["sent", "accepted"]}
+                    {
+                        "kind": "document_status",
+                        "document": "proposal",
+                        "status": ["sent", "accepted"],
+                    }
                 ],
             },
             {
@@ -117,7 +125,9 @@ def base_document() -> dict[str, Any]:
                 "goal": "Agree terms.",
                 "responsible_role": "sales_manager",
                 "probability": 0.7,
-                "exit": [{"kind": "expression", "key": "big_enough", "cel": "deal.amount >= 1000.0"}],
+                "exit": [
+                    {"kind": "expression", "key": "big_enough", "cel": "deal.amount >= 1000.0"}
+                ],
                 "techniques": ["challenger"],
             },
             {
@@ -147,7 +157,12 @@ def base_document() -> dict[str, Any]:
                 "responsible_role": "account_manager",
                 "probability": 1.0,
                 "exit": [
-                    {"kind": "activity_logged", "type": "meeting", "in_stage": True, "within_days": 30}
+                    {
+                        "kind": "activity_logged",
+                        "type": "meeting",
+                        "in_stage": True,
+                        "within_days": 30,
+                    }
                 ],
             },
             {"key": "lost", "name": "Lost", "kind": "lost"},

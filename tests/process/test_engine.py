@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from traseu.process.criteria import EvaluationContext
 from traseu.process.definition import ProcessDefinition
 from traseu.process.engine import Decision, MoveKind, evaluate_stage, plan_transition
-from traseu.process.criteria import EvaluationContext
 from traseu.process.facts import ActivityFact, DealFacts
 from traseu.process.loader import build_definition
 

@@ -6,7 +6,7 @@ from traseu.core.models import Team, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     list_display = ("username", "first_name", "last_name", "role", "is_active")
     list_filter = ("role", "teams", "is_active")
     fieldsets = (
@@ -16,6 +16,6 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(admin.ModelAdmin[Team]):
     list_display = ("name", "created_at")
     search_fields = ("name",)

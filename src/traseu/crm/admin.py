@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 
 from traseu.crm.models import (
@@ -14,26 +16,26 @@ from traseu.crm.models import (
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(admin.ModelAdmin[Account]):
     list_display = ("name", "domain", "industry", "country", "employees", "is_customer", "owner")
     list_filter = ("is_customer", "industry", "country")
     search_fields = ("name", "domain")
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(admin.ModelAdmin[Contact]):
     list_display = ("last_name", "first_name", "email", "job_title", "account")
     search_fields = ("last_name", "first_name", "email")
     list_select_related = ("account",)
 
 
-class DealContactInline(admin.TabularInline):
+class DealContactInline(admin.TabularInline[DealContact, Any]):
     model = DealContact
     extra = 0
     autocomplete_fields = ("contact",)
 
 
-class StageChangeInline(admin.TabularInline):
+class StageChangeInline(admin.TabularInline[StageChange, Any]):
     """History is written by the transition service only; the admin reads it."""
 
     model = StageChange
@@ -56,7 +58,7 @@ class StageChangeInline(admin.TabularInline):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(admin.ModelAdmin[Deal]):
     """Deals are edited here, but the stage only moves through the transition service."""
 
     list_display = (
@@ -87,7 +89,7 @@ class DealAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(admin.ModelAdmin[Activity]):
     list_display = ("subject", "type", "deal", "owner", "due_at", "done", "stage")
     list_filter = ("type", "done")
     search_fields = ("subject",)
@@ -95,19 +97,19 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(DealDocument)
-class DealDocumentAdmin(admin.ModelAdmin):
+class DealDocumentAdmin(admin.ModelAdmin[DealDocument]):
     list_display = ("title", "kind", "status", "deal", "updated_at")
     list_filter = ("kind", "status")
 
 
 @admin.register(QualificationAnswer)
-class QualificationAnswerAdmin(admin.ModelAdmin):
+class QualificationAnswerAdmin(admin.ModelAdmin[QualificationAnswer]):
     list_display = ("deal", "framework", "criterion", "status", "answered_at", "answered_by")
     list_filter = ("framework", "criterion", "status")
 
 
 @admin.register(StageChange)
-class StageChangeAdmin(admin.ModelAdmin):
+class StageChangeAdmin(admin.ModelAdmin[StageChange]):
     list_display = (
         "deal",
         "from_stage",
@@ -128,7 +130,7 @@ class StageChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(admin.ModelAdmin):
+class TimelineEventAdmin(admin.ModelAdmin[TimelineEvent]):
     list_display = ("deal", "kind", "at", "actor")
     list_filter = ("kind",)
 

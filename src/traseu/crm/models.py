@@ -111,7 +111,9 @@ class Deal(models.Model):
         related_name="deals",
         verbose_name=_("team"),
     )
-    contacts = models.ManyToManyField(Contact, through="DealContact", related_name="deals")
+    contacts: models.ManyToManyField[Contact, DealContact] = models.ManyToManyField(
+        Contact, through="DealContact", related_name="deals"
+    )
     process_version = models.ForeignKey(
         ProcessVersion,
         on_delete=models.PROTECT,

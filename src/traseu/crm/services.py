@@ -33,7 +33,7 @@ from traseu.crm.models import (
     StageChange,
     TimelineEvent,
 )
-from traseu.crm.transitions import create_stage_tasks
+from traseu.crm.transitions import create_stage_tasks, stage_probability
 from traseu.process.definition import QUALIFICATION_STATUSES
 from traseu.processes.models import ProcessVersion
 from traseu.processes.selectors import process_definition
@@ -92,7 +92,7 @@ def deal_create(
             amount=_amount(amount),
             currency=(currency or definition.currency).upper(),
             expected_close=expected_close,
-            probability=Decimal(str(first.probability)),
+            probability=stage_probability(first),
             source=source,
             custom=dict(custom or {}),
             stage_entered_at=now,
@@ -205,7 +205,7 @@ def activity_log(
             deal=deal,
             account_id=deal.account_id,
             type=type,
-            subject=subject.strip() or ActivityType(type).label,
+            subject=subject.strip() or str(ActivityType(type).label),
             notes=notes,
             owner=acting_user,
             due_at=due_at,

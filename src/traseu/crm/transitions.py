@@ -206,7 +206,9 @@ def _apply_step(
         )
     )
     _enter(deal, target, now, lost_reason=lost_reason)
-    events = [("stage.changed", {"from": source.key, "to": target.key, "kind": kind.value})]
+    events: list[tuple[str, dict[str, Any]]] = [
+        ("stage.changed", {"from": source.key, "to": target.key, "kind": kind.value})
+    ]
     if decision.overridden and first_step:
         events.append(
             ("gate.overridden", {"reason": reason, "unmet": [r.criterion for r in decision.unmet]})

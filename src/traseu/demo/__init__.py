@@ -45,8 +45,12 @@ def ensure_people(password: str) -> dict[str, User]:
     for username, first, last, role, team_name in PEOPLE:
         user, _ = User.objects.get_or_create(
             username=username,
-            defaults={"first_name": first, "last_name": last, "role": role,
-                      "email": f"{username}@traseu.example"},
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "role": role,
+                "email": f"{username}@traseu.example",
+            },
         )
         user.is_staff = role in (Role.SALES_MANAGER, Role.ADMIN)
         user.is_superuser = role in (Role.SALES_MANAGER, Role.ADMIN)
@@ -68,14 +72,23 @@ def run_demo(stdout: TextIO, *, deals_scale: float = 1.0) -> None:
     password = demo_password()
     people = ensure_people(password)
     if not Deal.objects.exists():
-        cast = Cast(manager=people["manager"], reps=[people["ana"], people["radu"], people["emma"]],
-                    account_manager=people["ioana"])
+        cast = Cast(
+            manager=people["manager"],
+            reps=[people["ana"], people["radu"], people["emma"]],
+            account_manager=people["ioana"],
+        )
         for seed, (key, count, locale) in enumerate(DEMO_PROCESSES):
             with transaction.atomic():
-                total = generate_pipeline(version=process_version_latest(key=key), cast=cast,
-                                          deals=max(1, int(count * deals_scale)), seed=seed,
-                                          locale=locale)
+                total = generate_pipeline(
+                    version=process_version_latest(key=key),
+                    cast=cast,
+                    deals=max(1, int(count * deals_scale)),
+                    seed=seed,
+                    locale=locale,
+                )
             stdout.write(f"demo pipeline: {total} deals on '{key}'\n")
     stdout.write("\nDemo users (password for all: " + password + ")\n")
     for username, first, last, role, team in PEOPLE:
-        stdout.write(f"  {username:<8} {first} {last}, {Role(role).label}{', ' + team if team else ''}\n")
+        stdout.write(
+            f"  {username:<8} {first} {last}, {Role(role).label}{', ' + team if team else ''}\n"
+        )

@@ -9,6 +9,7 @@ now and then, a manager overrides a gate or a deal goes back a stage.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,10 +35,21 @@ from traseu.process.definition import CriterionSpec, ProcessDefinition, StageKin
 from traseu.processes.models import ProcessVersion
 from traseu.processes.selectors import process_definition
 
-INDUSTRIES = ("Software", "Manufacturing", "Retail", "Logistics", "Healthcare", "Finance",
-              "Construction", "Agriculture", "Energy", "Education")
+INDUSTRIES = (
+    "Software",
+    "Manufacturing",
+    "Retail",
+    "Logistics",
+    "Healthcare",
+    "Finance",
+    "Construction",
+    "Agriculture",
+    "Energy",
+    "Education",
+)
 COUNTRIES = ("RO", "RO", "RO", "MD", "DE", "AT", "GB", "US", "PL", "HU")
 SOURCES = ("referral", "website", "outbound", "event", "partner", "existing customer")
+DEAL_KINDS = ("licences", "rollout", "pilot", "renewal", "expansion")
 LOST_REASONS = ("price", "competitor", "no budget", "no decision", "timing", "no need")
 
 
@@ -51,8 +63,15 @@ class Cast:
 class DealWalker:
     """Moves one deal forward in simulated time, satisfying criteria as a rep would."""
 
-    def __init__(self, deal: Deal, definition: ProcessDefinition, cast: Cast,
-                 rng: random.Random, fake: Faker, start: dt.datetime):
+    def __init__(
+        self,
+        deal: Deal,
+        definition: ProcessDefinition,
+        cast: Cast,
+        rng: random.Random,
+        fake: Faker,
+        start: dt.datetime,
+    ):
         self.deal, self.definition, self.cast = deal, definition, cast
         self.rng, self.fake, self.now = rng, fake, start
 
@@ -62,13 +81,35 @@ class DealWalker:
     def advance(self, days: float) -> None:
         self.now = min(self.now + dt.timedelta(days=days), timezone.now() - dt.timedelta(hours=1))
 
+    def routine(self) -> None:
+        """What a rep does in any stage: talk to the client and write it down."""
+        kind = self.rng.choice(("call", "call", "meeting", "email"))
+        activity_log(
+            deal=self.deal,
+            type=kind,
+            acting_user=self.deal.owner,
+            subject=f"{kind.capitalize()}: {self.deal.account}",
+            notes=self.fake.sentence(),
+            clock=self.clock,
+        )
+        if self.deal.stage == self.definition.first_stage.key:
+            roles = ["decision_maker"] if self.rng.random() < 0.8 else []
+            for role in [*roles, self.rng.choice(("champion", "influencer", "user"))]:
+                self._satisfy_contact_role({"role": role, "min": 1})
+
     def move(self, to_stage: str, **kwargs: Any) -> bool:
         """Try the move; satisfy what the gate lists, then retry; a manager overrides the rest."""
         actor = kwargs.pop("actor", self.deal.owner)
         for _attempt in range(2):
             try:
-                deal_move_to_stage(deal_id=self.deal.pk, to_stage=to_stage, acting_user=actor,
-                                   via="demo", clock=self.clock, **kwargs)
+                deal_move_to_stage(
+                    deal_id=self.deal.pk,
+                    to_stage=to_stage,
+                    acting_user=actor,
+                    via="demo",
+                    clock=self.clock,
+                    **kwargs,
+                )
                 self.deal.refresh_from_db()
                 return True
             except GateRejected as rejection:
@@ -77,9 +118,16 @@ class DealWalker:
                 for unmet in rejection.decision.unmet:
                     self.satisfy(self._spec(unmet.stage, unmet.phase, unmet.key))
                 self.advance(self.rng.uniform(0.2, 1.5))
-        deal_move_to_stage(deal_id=self.deal.pk, to_stage=to_stage, acting_user=self.cast.manager,
-                           override=True, reason="Approved by the manager: strategic account.",
-                           via="demo", clock=self.clock, **kwargs)
+        deal_move_to_stage(
+            deal_id=self.deal.pk,
+            to_stage=to_stage,
+            acting_user=self.cast.manager,
+            override=True,
+            reason="Approved by the manager: strategic account.",
+            via="demo",
+            clock=self.clock,
+            **kwargs,
+        )
         self.deal.refresh_from_db()
         return True
 
@@ -100,25 +148,38 @@ class DealWalker:
         if root == "account":
             account = self.deal.account
             if name.startswith("custom."):
-                account.custom = {**account.custom, name[len("custom."):]: value}
+                account.custom = {**account.custom, name[len("custom.") :]: value}
             elif hasattr(account, name):
                 setattr(account, name, value)
             account.save()
         elif name.startswith("custom."):
-            deal_update(deal_id=self.deal.pk, acting_user=self.deal.owner,
-                        changes={"custom": {name[len("custom."):]: value}}, clock=self.clock)
+            deal_update(
+                deal_id=self.deal.pk,
+                acting_user=self.deal.owner,
+                changes={"custom": {name[len("custom.") :]: value}},
+                clock=self.clock,
+            )
         elif name in ("title", "amount", "currency", "expected_close", "source"):
-            deal_update(deal_id=self.deal.pk, acting_user=self.deal.owner,
-                        changes={name: value}, clock=self.clock)
+            deal_update(
+                deal_id=self.deal.pk,
+                acting_user=self.deal.owner,
+                changes={name: value},
+                clock=self.clock,
+            )
         self.deal.refresh_from_db()
 
     def _satisfy_field_present(self, params: Mapping[str, Any]) -> None:
         name = params["field"].rsplit(".", 1)[-1]
-        samples = {"industry": self.rng.choice(INDUSTRIES), "country": "RO",
-                   "employees": self.rng.randint(20, 900), "amount": Decimal(15000),
-                   "expected_close": (self.now + dt.timedelta(days=45)).date(),
-                   "annual_revenue": Decimal(2_500_000), "domain": "example.com",
-                   "source": "referral"}
+        samples = {
+            "industry": self.rng.choice(INDUSTRIES),
+            "country": "RO",
+            "employees": self.rng.randint(20, 900),
+            "amount": Decimal(15000),
+            "expected_close": (self.now + dt.timedelta(days=45)).date(),
+            "annual_revenue": Decimal(2_500_000),
+            "domain": "example.com",
+            "source": "referral",
+        }
         self._set_field(params["field"], samples.get(name, "yes"))
 
     def _satisfy_field_compare(self, params: Mapping[str, Any]) -> None:
@@ -135,53 +196,85 @@ class DealWalker:
 
     def _satisfy_qualification(self, params: Mapping[str, Any]) -> None:
         status = self.rng.choice(("confirmed", params["at_least"]))
-        qualification_answer(deal=self.deal, framework=params["framework"],
-                             criterion=params["criterion"], status=status,
-                             acting_user=self.deal.owner, note=self.fake.sentence(),
-                             clock=self.clock)
+        qualification_answer(
+            deal=self.deal,
+            framework=params["framework"],
+            criterion=params["criterion"],
+            status=status,
+            acting_user=self.deal.owner,
+            note=self.fake.sentence(),
+            clock=self.clock,
+        )
 
     def _satisfy_task_done(self, params: Mapping[str, Any]) -> None:
-        tasks = Activity.objects.filter(deal=self.deal, stage=params["stage"],
-                                        template__in=params["tasks"], done=False)
+        tasks = Activity.objects.filter(
+            deal=self.deal, stage=params["stage"], template__in=params["tasks"], done=False
+        )
         for task in tasks:
             task_complete(task_id=task.pk, acting_user=task.owner, clock=self.clock)
 
     def _satisfy_activity_logged(self, params: Mapping[str, Any]) -> None:
         for _ in range(params["min"]):
-            activity_log(deal=self.deal, type=params["type"], acting_user=self.deal.owner,
-                         subject=f"{params['type'].capitalize()} with {self.deal.account}",
-                         notes=self.fake.paragraph(nb_sentences=2), clock=self.clock)
+            activity_log(
+                deal=self.deal,
+                type=params["type"],
+                acting_user=self.deal.owner,
+                subject=f"{params['type'].capitalize()} with {self.deal.account}",
+                notes=self.fake.paragraph(nb_sentences=2),
+                clock=self.clock,
+            )
 
     def _satisfy_contact_role(self, params: Mapping[str, Any]) -> None:
         for _ in range(params["min"]):
             contact = Contact.objects.create(
-                account=self.deal.account, first_name=self.fake.first_name(),
-                last_name=self.fake.last_name(), email=self.fake.email(),
+                account=self.deal.account,
+                first_name=self.fake.first_name(),
+                last_name=self.fake.last_name(),
+                email=self.fake.email(),
                 job_title=self.fake.job()[:120],
             )
-            deal_contact_set(deal=self.deal, contact=contact, role=params["role"],
-                             acting_user=self.deal.owner, clock=self.clock)
+            deal_contact_set(
+                deal=self.deal,
+                contact=contact,
+                role=params["role"],
+                acting_user=self.deal.owner,
+                clock=self.clock,
+            )
 
     def _satisfy_document_status(self, params: Mapping[str, Any]) -> None:
         status = params["status"][0] if params["status"] else "sent"
-        deal_document_set(deal=self.deal, kind=params["document"], status=status,
-                          title=f"{params['document'].capitalize()} — {self.deal.account}",
-                          acting_user=self.deal.owner, clock=self.clock)
+        deal_document_set(
+            deal=self.deal,
+            kind=params["document"],
+            status=status,
+            title=f"{params['document'].capitalize()} — {self.deal.account}",
+            acting_user=self.deal.owner,
+            clock=self.clock,
+        )
+
+
+def _fixed(moment: dt.datetime) -> dt.datetime:
+    return moment
 
 
 def _account(fake: Faker, rng: random.Random, owner: User) -> Account:
     name = fake.company()
     slug = "".join(ch for ch in name.lower() if ch.isalnum())[:24] or "company"
     return Account.objects.create(
-        name=name, domain=f"{slug}.example", industry=rng.choice(INDUSTRIES),
+        name=name,
+        domain=f"{slug}.example",
+        industry=rng.choice(INDUSTRIES),
         employees=rng.choice((8, 25, 60, 140, 320, 900, 2400)),
         annual_revenue=Decimal(rng.randrange(200, 60000) * 1000),
-        country=rng.choice(COUNTRIES), is_customer=rng.random() < 0.25, owner=owner,
+        country=rng.choice(COUNTRIES),
+        is_customer=rng.random() < 0.25,
+        owner=owner,
     )
 
 
-def generate_pipeline(*, version: ProcessVersion, cast: Cast, deals: int, seed: int,
-                      locale: str) -> int:
+def generate_pipeline(
+    *, version: ProcessVersion, cast: Cast, deals: int, seed: int, locale: str
+) -> int:
     """Create ``deals`` deals on ``version`` with histories over the last six months."""
     rng, fake = random.Random(seed), Faker(locale)
     fake.seed_instance(seed)
@@ -194,18 +287,25 @@ def generate_pipeline(*, version: ProcessVersion, cast: Cast, deals: int, seed: 
         start = timezone.now() - dt.timedelta(days=age)
         account = _account(fake, rng, owner)
         deal = deal_create(
-            title=f"{account.name} — {rng.choice(('licences', 'rollout', 'pilot', 'renewal', 'expansion'))}",
-            account=account, owner=owner, process_version=version, acting_user=owner,
-            amount=Decimal(rng.choice((3, 5, 8, 12, 20, 35, 60, 90)) * 1000 + rng.randrange(0, 999)),
+            title=f"{account.name} — {rng.choice(DEAL_KINDS)}",
+            account=account,
+            owner=owner,
+            process_version=version,
+            acting_user=owner,
+            amount=Decimal(
+                rng.choice((3, 5, 8, 12, 20, 35, 60, 90)) * 1000 + rng.randrange(0, 999)
+            ),
             expected_close=(start + dt.timedelta(days=rng.randint(30, 120))).date(),
-            source=rng.choice(SOURCES), clock=lambda start=start: start,
+            source=rng.choice(SOURCES),
+            clock=functools.partial(_fixed, start),
         )
         walker = DealWalker(deal, definition, cast, rng, fake, start)
         # Older deals travel further; some are lost on the way, some go back once.
-        target = min(len(route) - 1, int(age / 18) + rng.randint(0, 2))
+        target = min(len(route) - 1, int(age / 22) + rng.randint(0, 1))
         for position in range(1, target + 1):
             walker.advance(rng.uniform(2, 16))
-            if deal.stage in pre_sale and rng.random() < 0.12:
+            walker.routine()
+            if deal.stage in pre_sale and rng.random() < 0.08:
                 walker.move(definition.lost.key, lost_reason=rng.choice(LOST_REASONS))
                 break
             if rng.random() < 0.05 and position > 1:

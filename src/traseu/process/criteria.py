@@ -20,6 +20,8 @@ import cel
 from traseu.process.definition import (
     ACTIVITY_TYPES,
     BUYING_ROLES,
+    DOCUMENT_STATUSES,
+    QUALIFICATION_FRAMEWORKS,
     QUALIFICATION_LADDER,
     CriterionSpec,
 )
@@ -205,18 +207,26 @@ def _comparable(value: Any, target: Any) -> tuple[Any, Any]:
         return (pairs[0][0] if pairs else value), [pair[1] for pair in pairs]
     if isinstance(value, bool) or isinstance(target, bool):
         return value, target
+    # When one side is not a number (or not a date), the pair is returned as it is: such values
+    # are equal to nothing and ordering them raises TypeError, an unmet criterion. (Comparing
+    # them as text would make "many" > 1000 hold.)
     if isinstance(value, int | float | Decimal) and isinstance(target, int | float | str):
         try:
             return Decimal(str(value)), Decimal(str(target))
         except InvalidOperation:
-            return str(value), str(target)
+            return value, target
+    if isinstance(value, str) and isinstance(target, dt.date):
+        try:  # ISO text in the facts (a custom attribute) against a date written in YAML
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value, target
     if isinstance(value, dt.date) and isinstance(target, str | dt.date):
         day = value.date() if isinstance(value, dt.datetime) else value
         if isinstance(target, str):
             try:
                 return day, dt.date.fromisoformat(target)
             except ValueError:
-                return str(day), target
+                return day, target
         return day, target
     if isinstance(value, str) and isinstance(target, str):
         return value.strip().casefold(), target.strip().casefold()
@@ -224,7 +234,7 @@ def _comparable(value: Any, target: Any) -> tuple[Any, Any]:
         try:
             return Decimal(value.strip().replace(",", ".")), Decimal(str(target))
         except InvalidOperation:
-            return value, str(target)
+            return value, target
     return value, target
 
 
@@ -272,7 +282,7 @@ class FieldCompare(CriterionKind):
         left, right = _comparable(value, params["value"])
         try:
             return COMPARISONS[params["op"]](left, right)
-        except TypeError:
+        except (TypeError, ArithmeticError):  # ArithmeticError: ordering Decimal("NaN")
             return False
 
 
@@ -285,9 +295,26 @@ class QualificationAtLeast(CriterionKind):
     params = ("criterion", "at_least", "framework")
 
     def parse(self, reader: ParamReader, context: ParseContext) -> dict[str, Any]:
+        framework = reader.text("framework", default="bant").lower()
+        questions = QUALIFICATION_FRAMEWORKS.get(framework)
+        if questions is None:
+            reader.problem(
+                "framework",
+                "criterion_param_invalid",
+                f"unknown qualification framework '{framework}'; known: "
+                + ", ".join(QUALIFICATION_FRAMEWORKS),
+            )
+        criterion = reader.text("criterion").lower()
+        if questions and criterion and criterion not in questions:
+            reader.problem(
+                "criterion",
+                "criterion_param_invalid",
+                f"'{criterion}' is not a {framework.upper()} question; questions: "
+                + ", ".join(questions),
+            )
         return {
-            "framework": reader.text("framework", default="bant").lower(),
-            "criterion": reader.text("criterion").lower(),
+            "framework": framework,
+            "criterion": criterion,
             "at_least": reader.text("at_least", choices=QUALIFICATION_LADDER[1:]),
         }
 
@@ -399,7 +426,7 @@ class ActivityLogged(CriterionKind):
             and (not params["stage"] or activity.stage == params["stage"])
             and (since is None or (activity.at is not None and activity.at >= since))
         )
-        return count >= params["min"]
+        return count >= int(params["min"])
 
 
 @register
@@ -429,7 +456,7 @@ class ContactRole(CriterionKind):
 
     def check(self, params: Mapping[str, Any], context: EvaluationContext) -> bool:
         count = sum(1 for contact in context.facts.contacts if contact.role == params["role"])
-        return count >= params["min"]
+        return count >= int(params["min"])
 
 
 @register
@@ -449,7 +476,16 @@ class DocumentStatus(CriterionKind):
                 "status", "criterion_param_missing", "'status' must be a status or a list"
             )
             statuses = []
-        return {"document": document, "status": tuple(s.strip().lower() for s in statuses)}
+        normalised = tuple(s.strip().lower() for s in statuses)
+        unknown = [s for s in normalised if s not in DOCUMENT_STATUSES]
+        if unknown:
+            reader.problem(
+                "status",
+                "criterion_param_invalid",
+                f"unknown document status '{unknown[0]}'; statuses: "
+                + ", ".join(DOCUMENT_STATUSES),
+            )
+        return {"document": document, "status": normalised}
 
     def default_key(self, params: Mapping[str, Any]) -> str:
         return f"{params['document']}_{params['status'][0] if params['status'] else 'status'}"
@@ -476,6 +512,14 @@ class DocumentStatus(CriterionKind):
 def compile_expression(source: str) -> cel.Program:
     """Compile a CEL expression once per process; a syntax error raises ``ValueError``."""
     return cel.compile(source)
+
+
+@functools.lru_cache(maxsize=1024)
+def expression_inputs(source: str) -> tuple[str, ...]:
+    """The fact variables an expression reads. Only those are converted to CEL values at each
+    evaluation: the conversion, not the evaluation, is most of the cost."""
+    names = set(compile_expression(source).variables())
+    return tuple(name for name in (*CEL_VARIABLES, "now") if name in names)
 
 
 @register
@@ -511,12 +555,16 @@ class Expression(CriterionKind):
         return _("Update the deal so that the condition holds.")
 
     def check(self, params: Mapping[str, Any], context: EvaluationContext) -> bool:
-        variables = dict(context.facts.cel_variables)
-        variables["now"] = context.now
+        facts = context.facts
+        variables = {
+            name: context.now if name == "now" else facts.cel_value(name)
+            for name in expression_inputs(params["cel"])
+        }
         try:
             return compile_expression(params["cel"]).execute(variables) is True
-        except (KeyError, ValueError, TypeError, RuntimeError):
-            # A fact the expression needs is absent: the criterion is not met.
+        except (LookupError, ValueError, TypeError, ArithmeticError, RuntimeError):
+            # A fact the expression needs is absent (a missing key, an empty list) or cannot be
+            # computed with (a division by zero): the criterion is not met.
             return False
 
 

@@ -44,6 +44,23 @@ BUYING_ROLES = (
 QUALIFICATION_LADDER = ("unknown", "weak", "partial", "confirmed")
 QUALIFICATION_STATUSES = (*QUALIFICATION_LADDER, "disqualifying")
 
+# Qualification frameworks a criterion may name, with their questions. BANT is built in; more
+# frameworks (MEDDICC, CHAMP, a team's own) arrive as data with the qualification module.
+QUALIFICATION_FRAMEWORKS: dict[str, tuple[str, ...]] = {
+    "bant": ("budget", "authority", "need", "timeline"),
+}
+
+# Statuses a deal document can have (the ``document_status`` criterion names some of them).
+DOCUMENT_STATUSES = (
+    "draft",
+    "sent",
+    "accepted",
+    "rejected",
+    "negotiating",
+    "signed",
+    "cancelled",
+)
+
 ACTIVITY_TYPES = ("call", "meeting", "email", "demo", "note", "task", "visit", "message")
 
 KPI_METRICS = (

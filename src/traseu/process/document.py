@@ -101,5 +101,6 @@ def to_yaml(definition: ProcessDefinition) -> str:
 
 def digest(definition: ProcessDefinition) -> str:
     """A fingerprint of the canonical document: equal documents, equal digests."""
-    canonical = json.dumps(to_document(definition), sort_keys=True, ensure_ascii=False)
+    # default=str: a criterion value written as an unquoted YAML date is a date (ISO text here).
+    canonical = json.dumps(to_document(definition), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()

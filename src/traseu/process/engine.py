@@ -81,10 +81,17 @@ class Decision:
 def gate_criteria(
     process: ProcessDefinition, *, from_stage: Stage, to_stage: Stage
 ) -> list[tuple[Stage, str]]:
-    """The (stage, phase) pairs whose criteria a forward move must satisfy, in route order."""
+    """The (stage, phase) pairs whose criteria a forward move must satisfy, in route order.
+
+    A stage passed over contributes its exit criteria; passing over won (winning straight into
+    an after-sale stage) also takes won's entry criteria, as winning is what the move does.
+    """
     start, end = process.index(from_stage.key), process.index(to_stage.key)
     gates: list[tuple[Stage, str]] = [(from_stage, "exit")]
-    gates += [(stage, "exit") for stage in process.route[start + 1 : end]]
+    for stage in process.route[start + 1 : end]:
+        if stage.kind is StageKind.WON:
+            gates.append((stage, "entry"))
+        gates.append((stage, "exit"))
     gates.append((to_stage, "entry"))
     return gates
 
@@ -176,7 +183,7 @@ def plan_transition(
         context = EvaluationContext(facts=facts, now=now)
         gates = gate_criteria(process, from_stage=current, to_stage=target)
         skipped = tuple(stage.key for stage, phase in gates[1:-1] if not stage.is_outcome)
-        if kind is MoveKind.SKIP and not process.allow_skip:
+        if skipped and not process.allow_skip:  # also when winning over a skipped stage
             violations.append(
                 RuleViolation(
                     "skip_not_allowed",

@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
 
@@ -57,6 +56,7 @@ class DealFacts:
     tasks: Sequence[TaskFact] = ()
     qualification: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     documents: Sequence[DocumentFact] = ()
+    _cel_cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def lookup(self, path: str) -> Any:
         """Resolve a dotted path such as ``deal.amount`` or ``account.custom.segment``.
@@ -72,23 +72,29 @@ class DealFacts:
             value = value.get(part)
         return value
 
-    @cached_property
-    def cel_variables(self) -> dict[str, Any]:
-        """The facts as CEL values: decimals become floats, dates become timestamps."""
-        return {
-            "deal": _to_cel(self.deal),
-            "account": _to_cel(self.account),
-            "contacts": [{"name": c.name, "role": c.role, "email": c.email} for c in self.contacts],
-            "activities": [
+    def cel_value(self, name: str) -> Any:
+        """One fact as a CEL value (decimals become floats, dates timestamps), converted once."""
+        if name not in self._cel_cache:
+            self._cel_cache[name] = self._convert(name)
+        return self._cel_cache[name]
+
+    def _convert(self, name: str) -> Any:
+        if name in ("deal", "account"):
+            return _to_cel(getattr(self, name))
+        if name == "contacts":
+            return [{"name": c.name, "role": c.role, "email": c.email} for c in self.contacts]
+        if name == "activities":
+            return [
                 {"type": a.type, "stage": a.stage, "done": a.done, "at": _to_cel(a.at)}
                 for a in self.activities
-            ],
-            "tasks": [
-                {"stage": t.stage, "template": t.template, "done": t.done} for t in self.tasks
-            ],
-            "qualification": {k: dict(v) for k, v in self.qualification.items()},
-            "documents": [{"kind": d.kind, "status": d.status} for d in self.documents],
-        }
+            ]
+        if name == "tasks":
+            return [{"stage": t.stage, "template": t.template, "done": t.done} for t in self.tasks]
+        if name == "qualification":
+            return {k: dict(v) for k, v in self.qualification.items()}
+        if name == "documents":
+            return [{"kind": d.kind, "status": d.status} for d in self.documents]
+        raise KeyError(name)
 
 
 def _to_cel(value: Any) -> Any:

@@ -126,7 +126,7 @@ class Reader:
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(name, "invalid_type", f"'{name}' must be a whole number")
             return default
-        return value
+        return int(value)
 
     def boolean(self, name: str, *, default: bool) -> bool:
         value = self.data.get(name, default)
@@ -166,6 +166,7 @@ def _unique(keys: list[tuple[str, str]], what: str, problems: list[DocumentProbl
 
 def _criteria(reader: Reader, phase: str, context: ParseContext) -> tuple[CriterionSpec, ...]:
     specs: list[CriterionSpec] = []
+    keys: list[tuple[str, str]] = []
     for path, item in reader.items(phase):
         entry = Reader(item, path, reader.problems)
         if not entry.ok:
@@ -183,18 +184,16 @@ def _criteria(reader: Reader, phase: str, context: ParseContext) -> tuple[Criter
             continue
         entry.only(CRITERION_FIELDS + kind.params)
         params = kind.parse(ParamReader(entry.data, path, reader.problems), context)
-        key = entry.text("key") or kind.default_key(params)
+        key = entry.key() if "key" in entry.data else kind.default_key(params)
         specs.append(CriterionSpec(kind_name, key, params, entry.text("label"), entry.text("help")))
-    _unique(
-        [(f"{reader.at(phase)}[{i}]", s.key) for i, s in enumerate(specs)],
-        "criterion key",
-        reader.problems,
-    )
+        keys.append((path, key))
+    _unique(keys, "criterion key", reader.problems)
     return tuple(specs)
 
 
 def _tasks(reader: Reader) -> tuple[TaskTemplate, ...]:
     tasks = []
+    keys: list[tuple[str, str]] = []
     for path, item in reader.items("tasks"):
         entry = Reader(item, path, reader.problems)
         if not entry.ok:
@@ -212,11 +211,8 @@ def _tasks(reader: Reader) -> tuple[TaskTemplate, ...]:
                 entry.text("description"),
             )
         )
-    _unique(
-        [(f"{reader.at('tasks')}[{i}]", t.key) for i, t in enumerate(tasks)],
-        "task",
-        reader.problems,
-    )
+        keys.append((path, tasks[-1].key))
+    _unique(keys, "task", reader.problems)
     return tuple(tasks)
 
 
@@ -234,6 +230,7 @@ def _resources(reader: Reader) -> tuple[Resource, ...]:
 
 def _kpis(reader: Reader) -> tuple[Kpi, ...]:
     kpis = []
+    keys: list[tuple[str, str]] = []
     for path, item in reader.items("kpis"):
         entry = Reader(item, path, reader.problems)
         if not entry.ok:
@@ -261,9 +258,8 @@ def _kpis(reader: Reader) -> tuple[Kpi, ...]:
                 direction,
             )
         )
-    _unique(
-        [(f"{reader.at('kpis')}[{i}]", k.key) for i, k in enumerate(kpis)], "KPI", reader.problems
-    )
+        keys.append((path, kpis[-1].key))
+    _unique(keys, "KPI", reader.problems)
     return tuple(kpis)
 
 

@@ -1,9 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
 
 from traseu.processes.models import Process, ProcessVersion
 
 
-class ProcessVersionInline(admin.TabularInline):
+class ProcessVersionInline(admin.TabularInline[ProcessVersion, Any]):
     model = ProcessVersion
     fields = ("number", "name", "language", "currency", "digest", "created_at", "created_by")
     readonly_fields = fields
@@ -12,13 +14,13 @@ class ProcessVersionInline(admin.TabularInline):
 
 
 @admin.register(Process)
-class ProcessAdmin(admin.ModelAdmin):
+class ProcessAdmin(admin.ModelAdmin[Process]):
     list_display = ("key", "created_at")
     inlines = [ProcessVersionInline]
 
 
 @admin.register(ProcessVersion)
-class ProcessVersionAdmin(admin.ModelAdmin):
+class ProcessVersionAdmin(admin.ModelAdmin[ProcessVersion]):
     """Versions are immutable: the admin shows them but edits nothing."""
 
     list_display = ("process", "number", "name", "language", "created_at")

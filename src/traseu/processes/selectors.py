@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 from traseu.core.errors import NotFound
@@ -16,11 +17,7 @@ def _definition(version_id: int, digest: str) -> ProcessDefinition:
     definition, problems = build_definition(version.document, library={})
     if definition is None:  # stored documents were valid when applied
         raise RuntimeError(f"stored process version {version} no longer loads: {problems}")
-    return ProcessDefinition(**{**_fields(definition), "version": version.number})
-
-
-def _fields(definition: ProcessDefinition) -> dict[str, object]:
-    return {name: getattr(definition, name) for name in definition.__dataclass_fields__}
+    return dataclasses.replace(definition, version=version.number)
 
 
 def process_definition(version: ProcessVersion) -> ProcessDefinition:

@@ -12,7 +12,7 @@ from traseu.crm.services import deal_create
 from traseu.processes.models import ProcessVersion
 from traseu.processes.services import process_apply_file
 
-ROUTE = Path(__file__).parent / "route.yaml"
+ROUTE = Path(__file__).parent / "crm" / "route.yaml"
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
@@ -68,8 +68,14 @@ def make_deal(
     def make(owner: str = "rep", amount: str = "5000", industry: str = "", **kw: object) -> Deal:
         account = Account.objects.create(name=f"Acme {Deal.objects.count()}", industry=industry)
         return deal_create(
-            title="Acme rollout", account=account, owner=people[owner], process_version=route,
-            acting_user=people[owner], amount=amount, clock=clock, **kw,  # type: ignore[arg-type]
+            title="Acme rollout",
+            account=account,
+            owner=people[owner],
+            process_version=route,
+            acting_user=people[owner],
+            amount=amount,
+            clock=clock,
+            **kw,  # type: ignore[arg-type]
         )
 
     return make
