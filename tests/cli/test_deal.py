@@ -169,7 +169,7 @@ def test_moving_without_saying_who_is_refused(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("999", "qualification", "--as", "rep"), "No deal 999. [not_found]"),
+        (("999", "qualification", "--as", "rep"), "No deal 999. [deal_not_found]"),
         (("{deal}", "qualification", "--as", "ghost"), "No user 'ghost'. [user_not_found]"),
     ],
 )
@@ -235,5 +235,5 @@ def test_show_an_unknown_deal(traseu: Callable[..., Result], people: dict[str, U
     assert (result.status, result.out, result.err) == (
         2,
         "",
-        "traseu: error: No deal 404. [not_found]\n",
+        "traseu: error: No deal 404. [deal_not_found]\n",
     )

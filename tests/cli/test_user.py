@@ -15,7 +15,7 @@ STRONG = "correct-horse-battery-9"
 
 
 def test_the_roles_in_the_help_are_the_model_roles() -> None:
-    assert ROLES == tuple(Role.values)
+    assert tuple(Role.values) == ROLES
 
 
 @pytest.mark.django_db

@@ -79,18 +79,9 @@ def show_command(args: argparse.Namespace) -> int:
 
 
 def _deal(deal_id: int) -> Deal:
-    # A read the CLI needs and no selector offers yet; move it to crm.selectors (deal_get).
-    from traseu.core.errors import NotFound
-    from traseu.crm.models import Deal
+    from traseu.crm.selectors import deal_get
 
-    deal = (
-        Deal.objects.select_related("account", "owner", "team", "process_version__process")
-        .filter(pk=deal_id)
-        .first()
-    )
-    if deal is None:
-        raise NotFound(f"No deal {deal_id}.")
-    return deal
+    return deal_get(deal_id=deal_id)
 
 
 def _summary(deal: Deal) -> list[str]:
@@ -115,7 +106,9 @@ def _summary(deal: Deal) -> list[str]:
 
 
 def _history(deal: Deal) -> list[str]:
-    changes = deal.stage_changes.select_related("actor").order_by("changed_at", "pk")
+    from traseu.crm.selectors import deal_history
+
+    changes = deal_history(deal=deal)
     rows = [
         (
             change.from_stage or "-",

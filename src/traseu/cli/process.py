@@ -116,14 +116,9 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def _deal_counts() -> dict[int, int]:
-    """Deals per process id, over all its versions (one query)."""
-    # A read the CLI needs and no selector offers yet; move it next to the deal selectors.
-    from django.db.models import Count
+    from traseu.crm.selectors import deal_counts_by_process
 
-    from traseu.crm.models import Deal
-
-    rows = Deal.objects.values("process_version__process_id").annotate(deals=Count("pk"))
-    return {row["process_version__process_id"]: row["deals"] for row in rows}
+    return deal_counts_by_process()
 
 
 def export_command(args: argparse.Namespace) -> int:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, QuerySet, Sum
+from django.utils.translation import gettext as _
 
-from traseu.crm.models import Deal
+from traseu.core.errors import NotFound
+from traseu.crm.models import Deal, StageChange
 from traseu.process.definition import Stage
 from traseu.processes.selectors import process_definition, process_version_latest
 
@@ -63,3 +65,26 @@ def pipeline_board(*, process_key: str, cards_per_column: int = CARDS_PER_COLUMN
             )
         columns.append(column)
     return Board(process_key, definition.name, definition.currency, columns)
+
+
+def deal_get(*, deal_id: int) -> Deal:
+    """A deal with its account, owner, team and process version, or NotFound."""
+    deal = (
+        Deal.objects.select_related("account", "owner", "team", "process_version__process")
+        .filter(pk=deal_id)
+        .first()
+    )
+    if deal is None:
+        raise NotFound(_("No deal %(id)s.") % {"id": deal_id}, code="deal_not_found")
+    return deal
+
+
+def deal_history(*, deal: Deal) -> QuerySet[StageChange]:
+    """The deal's stage changes in the order they happened, with who made them."""
+    return deal.stage_changes.select_related("actor").order_by("changed_at", "pk")
+
+
+def deal_counts_by_process() -> dict[int, int]:
+    """Deals per process id, over all its versions (one query)."""
+    rows = Deal.objects.values("process_version__process_id").annotate(deals=Count("pk"))
+    return {row["process_version__process_id"]: row["deals"] for row in rows}

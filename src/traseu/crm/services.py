@@ -142,7 +142,7 @@ def deal_update(
     with transaction.atomic():
         deal = Deal.objects.select_for_update().filter(pk=deal_id).first()
         if deal is None:
-            raise NotFound(_("No deal %(id)s.") % {"id": deal_id})
+            raise NotFound(_("No deal %(id)s.") % {"id": deal_id}, code="deal_not_found")
         if expected_version is not None and deal.version != expected_version:
             raise Conflict(
                 _("The deal changed since you read it (version %(now)s, not %(then)s).")
@@ -231,7 +231,7 @@ def task_complete(*, task_id: int, acting_user: User, clock: Clock = timezone.no
     with transaction.atomic():
         task = Activity.objects.select_for_update().filter(pk=task_id).first()
         if task is None:
-            raise NotFound(_("No task %(id)s.") % {"id": task_id})
+            raise NotFound(_("No task %(id)s.") % {"id": task_id}, code="task_not_found")
         if task.done:
             return task
         task.done, task.done_at = True, clock()

@@ -80,7 +80,7 @@ def _locked_deal(deal_id: int) -> Deal:
         .first()
     )
     if deal is None:
-        raise NotFound(_("No deal %(id)s.") % {"id": deal_id})
+        raise NotFound(_("No deal %(id)s.") % {"id": deal_id}, code="deal_not_found")
     return deal
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from typing import TextIO
 
-from django.core.management import call_command
 from django.db import transaction
 
 from traseu.core.env import data_dir, env_str
@@ -63,8 +62,7 @@ def ensure_people(password: str) -> dict[str, User]:
 
 
 def run_demo(stdout: TextIO, *, deals_scale: float = 1.0) -> None:
-    """Migrate, apply the shipped processes, create the team and, once, the demo pipeline."""
-    call_command("migrate", verbosity=0)
+    """Apply the shipped processes, create the team and, once, the demo pipeline."""
     for path in shipped_documents():
         result = process_apply_file(path=path)
         state = "applied" if result.created else "unchanged"

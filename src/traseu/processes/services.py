@@ -10,7 +10,7 @@ from django.db import transaction
 from traseu.core.models import User
 from traseu.process.definition import ProcessDefinition
 from traseu.process.document import digest, to_document
-from traseu.process.loader import load_text
+from traseu.process.loader import load_file
 from traseu.processes.models import Process, ProcessVersion
 
 
@@ -51,7 +51,6 @@ def process_apply_definition(
 
 def process_apply_file(*, path: str | Path, acting_user: User | None = None) -> ApplyResult:
     """Validate a YAML document from disk and apply it (raises ProcessDocumentError)."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")
-    definition = load_text(text, file=str(path))
+    definition = load_file(path)  # unreadable files become a document problem, not a crash
+    text = Path(path).read_text(encoding="utf-8-sig")
     return process_apply_definition(definition=definition, source=text, acting_user=acting_user)
