@@ -34,7 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 messages: $(STAMP)
-	cd src/traseu && ../../$(BIN)/traseu manage makemessages -l ro --no-obsolete && ../../$(BIN)/traseu manage compilemessages
+	cd src/traseu && ../../$(BIN)/traseu manage makemessages -l ro --no-obsolete --no-location && ../../$(BIN)/traseu manage compilemessages
 
 clean:
 	rm -rf $(VENV) var

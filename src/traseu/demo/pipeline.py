@@ -49,7 +49,10 @@ INDUSTRIES = (
 )
 COUNTRIES = ("RO", "RO", "RO", "MD", "DE", "AT", "GB", "US", "PL", "HU")
 SOURCES = ("referral", "website", "outbound", "event", "partner", "existing customer")
-DEAL_KINDS = ("licences", "rollout", "pilot", "renewal", "expansion")
+DEAL_KINDS = {
+    "en_US": ("licences", "rollout", "pilot", "renewal", "expansion"),
+    "ro_RO": ("licențe", "implementare", "proiect pilot", "reînnoire", "extindere"),
+}
 LOST_REASONS = ("price", "competitor", "no budget", "no decision", "timing", "no need")
 
 
@@ -287,7 +290,7 @@ def generate_pipeline(
         start = timezone.now() - dt.timedelta(days=age)
         account = _account(fake, rng, owner)
         deal = deal_create(
-            title=f"{account.name} — {rng.choice(DEAL_KINDS)}",
+            title=f"{account.name} — {rng.choice(DEAL_KINDS.get(locale, DEAL_KINDS['en_US']))}",
             account=account,
             owner=owner,
             process_version=version,
@@ -304,9 +307,14 @@ def generate_pipeline(
         target = min(len(route) - 1, int(age / 22) + rng.randint(0, 1))
         for position in range(1, target + 1):
             walker.advance(rng.uniform(2, 16))
+            if walker.now > timezone.now() - dt.timedelta(days=1):
+                break  # caught up with today: the deal stays where it is
             walker.routine()
             if deal.stage in pre_sale and rng.random() < 0.08:
-                walker.move(definition.lost.key, lost_reason=rng.choice(LOST_REASONS))
+                walker.move(
+                    definition.lost.key,
+                    lost_reason=rng.choice(definition.lost_reasons or LOST_REASONS),
+                )
                 break
             if rng.random() < 0.05 and position > 1:
                 walker.move(route[position - 2], reason="Customer reopened the requirements.")
