@@ -21,6 +21,11 @@ BASE_DIR = Path(__file__).resolve().parent
 DEBUG = env_bool("DEBUG", default=True)
 SECRET_KEY = secret_key(DEBUG)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+# Behind a proxy that ends HTTPS: the origins browsers post from, and whether to trust the
+# proxy's X-Forwarded-Proto header (only when the proxy always sets it).
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

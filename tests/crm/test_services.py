@@ -168,3 +168,15 @@ def test_unknown_choices_are_refused(
         call(deal, people["rep"])
     assert caught.value.details == {"field": field}
     assert TimelineEvent.objects.count() == events
+
+
+def test_facts_expose_exactly_the_fields_documents_may_name(
+    make_deal: MakeDeal, clock: FakeClock
+) -> None:
+    """The loader accepts ``deal.<f>``/``account.<f>`` only for these; the builder fills them."""
+    from traseu.process.facts import ACCOUNT_FIELDS, DEAL_FIELDS
+
+    deal = make_deal()
+    facts = deal_facts(deal, now=clock())
+    assert sorted(facts.deal) == sorted(DEAL_FIELDS)
+    assert sorted(facts.account) == sorted(ACCOUNT_FIELDS)

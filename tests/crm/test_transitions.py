@@ -159,7 +159,7 @@ def test_tasks_go_to_the_role_holder_of_the_owners_team_else_the_owner(
     assert Activity.objects.get(deal=deal_b, template="review").owner == people["rep_b"]
 
 
-def test_winning_records_won_and_continues_into_after_sale(
+def test_winning_stops_at_won_for_the_handoff_then_after_sale_begins(
     make_deal: MakeDeal, people: dict[str, User], clock: FakeClock
 ) -> None:
     deal = walk_to_contract(make_deal(), people, clock)
@@ -177,16 +177,53 @@ def test_winning_records_won_and_continues_into_after_sale(
     )
     clock.advance(days=1)
     deal = move(deal, "won", people["rep"], clock)
+    assert (deal.stage, deal.status, deal.closed_at) == ("won", "won", clock.now)
+    handoff = Activity.objects.get(deal=deal, template="handoff")
+    assert handoff.owner == people["am"]
+    assert TimelineEvent.objects.filter(deal=deal, kind="deal.won").count() == 1
+
+    with pytest.raises(GateRejected) as caught:
+        move(deal, "accompaniment", people["am"], clock)
+    assert [u["criterion"] for u in caught.value.details["unmet"]] == [
+        "accompaniment.entry.handed_over"
+    ]
+    task_complete(task_id=handoff.pk, acting_user=people["am"], clock=clock)
+    deal = move(deal, "accompaniment", people["am"], clock)
+    assert (deal.stage, deal.status) == ("accompaniment", "won")
+    assert Activity.objects.get(deal=deal, template="follow_up").owner == people["am"]
+    kinds = list(StageChange.objects.filter(deal=deal).values_list("to_stage", "kind"))
+    assert kinds[-2:] == [("won", "won"), ("accompaniment", "forward")]
+
+
+def test_winning_straight_into_after_sale_checks_won_on_the_way(
+    make_deal: MakeDeal, people: dict[str, User], clock: FakeClock
+) -> None:
+    """The handoff cannot be skipped: its task only exists once the deal is won."""
+    deal = walk_to_contract(make_deal(), people, clock)
+    deal_document_set(
+        deal=deal,
+        kind="contract",
+        title="Contract",
+        status="signed",
+        acting_user=people["rep"],
+        clock=clock,
+    )
+    with pytest.raises(GateRejected) as caught:
+        move(deal, "accompaniment", people["rep"], clock)
+    unmet = [u["criterion"] for u in caught.value.details["unmet"]]
+    assert unmet == ["accompaniment.entry.handed_over"]
+
+    deal = move(
+        deal,
+        "accompaniment",
+        people["manager"],
+        clock,
+        override=True,
+        reason="Delivery already started",
+    )
     rows = list(StageChange.objects.filter(deal=deal).values_list("from_stage", "to_stage", "kind"))
     assert rows[-2:] == [("contract", "won", "won"), ("won", "accompaniment", "forward")]
-    assert (deal.stage, deal.status, deal.closed_at) == ("accompaniment", "won", clock.now)
-    owners = dict(
-        Activity.objects.filter(deal=deal, template__in=["handoff", "follow_up"]).values_list(
-            "template", "owner__username"
-        )
-    )
-    assert owners == {"handoff": "am", "follow_up": "am"}
-    assert TimelineEvent.objects.filter(deal=deal, kind="deal.won").count() == 1
+    assert (deal.stage, deal.status) == ("accompaniment", "won")
 
 
 def test_losing_needs_a_reason_and_closes_the_deal(

@@ -134,7 +134,7 @@ def base_document() -> dict[str, Any]:
                 "key": "won",
                 "name": "Won",
                 "kind": "won",
-                "entry": [{"kind": "field_present", "field": "deal.signed_on"}],
+                "entry": [{"kind": "field_present", "field": "deal.custom.signed_on"}],
             },
             {
                 "key": "onboard",

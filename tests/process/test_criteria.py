@@ -57,15 +57,15 @@ def met(criterion: CriterionSpec, facts: DealFacts, now: dt.datetime = NOW) -> b
         ("deal.amount", {"amount": False}, {}, True),
         ("deal.amount", {"amount": None}, {}, False),
         ("deal.amount", {}, {}, False),
-        ("deal.name", {"name": ""}, {}, False),
-        ("deal.name", {"name": "   "}, {}, False),
-        ("deal.tags", {"tags": []}, {}, False),
-        ("deal.tags", {"tags": ["vip"]}, {}, True),
+        ("deal.title", {"title": ""}, {}, False),
+        ("deal.title", {"title": "   "}, {}, False),
+        ("deal.custom.tags", {"custom": {"tags": []}}, {}, False),
+        ("deal.custom.tags", {"custom": {"tags": ["vip"]}}, {}, True),
         ("account.industry", {}, {"industry": "Retail"}, True),
         ("account.industry", {"industry": "Retail"}, {}, False),
         ("account.custom.segment", {}, {"custom": {"segment": "smb"}}, True),
         ("account.custom.segment", {}, {"custom": {"region": "north"}}, False),
-        ("deal.amount.value", {"amount": 5}, {}, False),
+        ("deal.custom.segment", {"custom": "not a mapping"}, {}, False),
     ],
 )
 def test_field_present(
@@ -159,9 +159,9 @@ def test_field_present_texts() -> None:
     ],
 )
 def test_field_compare(op: str, value: Any, fact: Any, expected: bool) -> None:
-    criterion = spec("field_compare", field="deal.x", op=op, value=value)
+    criterion = spec("field_compare", field="deal.custom.x", op=op, value=value)
 
-    assert met(criterion, DealFacts(deal={"x": fact})) is expected
+    assert met(criterion, DealFacts(deal={"custom": {"x": fact}})) is expected
 
 
 @pytest.mark.parametrize(
@@ -177,12 +177,16 @@ def test_field_compare(op: str, value: Any, fact: Any, expected: bool) -> None:
         ("not_in", [1, 2], True),
     ],
 )
-@pytest.mark.parametrize("deal", [{}, {"x": None}, {"x": "  "}], ids=["absent", "none", "blank"])
+@pytest.mark.parametrize(
+    "deal",
+    [{}, {"custom": {"x": None}}, {"custom": {"x": "  "}}],
+    ids=["absent", "none", "blank"],
+)
 def test_field_compare_missing_value(
     op: str, value: Any, expected: bool, deal: dict[str, Any]
 ) -> None:
     """Given a missing fact, only the negative comparisons hold."""
-    criterion = spec("field_compare", field="deal.x", op=op, value=value)
+    criterion = spec("field_compare", field="deal.custom.x", op=op, value=value)
 
     assert met(criterion, DealFacts(deal=deal)) is expected
 
@@ -204,11 +208,11 @@ def test_field_compare_missing_value(
             "account_custom_segment_in",
         ),
         (
-            "account.employee_count",
+            "account.employees",
             "not_in",
             [0, 1],
-            "Employee count ∉ 0, 1",
-            "account_employee_count_not_in",
+            "Employees ∉ 0, 1",
+            "account_employees_not_in",
         ),
     ],
 )
@@ -512,7 +516,7 @@ def test_expression(cel: str, facts: DealFacts, expected: bool) -> None:
         ("int(deal.seats) > 1", DealFacts(deal={"seats": "many"})),  # conversion fails
         ("contacts[0].role == 'champion'", DealFacts()),  # index out of range
         ("100 / deal.seats > 1", DealFacts(deal={"seats": 0})),  # division by zero
-        ("nobody.knows > 1", DealFacts()),  # undeclared variable
+        ("deal.custom.nobody > 1", DealFacts(deal={"custom": {}})),  # absent custom attribute
     ],
 )
 def test_expression_runtime_error_is_unmet_not_an_exception(cel: str, facts: DealFacts) -> None:

@@ -146,7 +146,7 @@ def test_a_date_value_survives_the_round_trip_and_has_a_digest(
     base_doc["stages"][0]["exit"].append(
         {
             "kind": "field_compare",
-            "field": "deal.close_date",
+            "field": "deal.expected_close",
             "op": "ge",
             "value": dt.date(2025, 1, 1),
         }

@@ -22,7 +22,7 @@ NOW = dt.datetime(2025, 6, 15, 9, 30, tzinfo=dt.UTC)
 
 
 def flag(name: str, key: str) -> dict[str, Any]:
-    return {"kind": "field_present", "field": f"deal.{name}", "key": key}
+    return {"kind": "field_present", "field": f"deal.custom.{name}", "key": key}
 
 
 def working(key: str, kind: str = "pre_sale", **extra: Any) -> dict[str, Any]:
@@ -90,7 +90,7 @@ FLAGS = [
     for side in ("in", "out", "out2")
 ]
 RECENT_MEETING = ActivityFact("meeting", stage="onboard", at=NOW - dt.timedelta(days=2))
-EVERYTHING = DealFacts(deal=dict.fromkeys(FLAGS, "yes"), activities=[RECENT_MEETING])
+EVERYTHING = DealFacts(deal={"custom": dict.fromkeys(FLAGS, "yes")}, activities=[RECENT_MEETING])
 NOTHING = DealFacts()
 
 
@@ -223,7 +223,7 @@ def test_forward_move_reports_every_unmet_criterion(
 
 def test_only_the_unmet_criteria_are_unmet() -> None:
     """Given the lead's exit holds but the target's entry does not, only the entry is unmet."""
-    decision = plan("lead", "qualify", DealFacts(deal={"lead_out": "yes"}))
+    decision = plan("lead", "qualify", DealFacts(deal={"custom": {"lead_out": "yes"}}))
 
     assert decision.allowed is False
     assert [(r.criterion, r.met) for r in decision.checked] == [
@@ -476,7 +476,7 @@ def test_the_decision_depends_only_on_its_arguments() -> None:
 def test_evaluate_stage_lists_one_side_of_a_stage(
     stage: str, phase: str, expected: list[tuple[str, bool]]
 ) -> None:
-    facts = DealFacts(deal={"qualify_out": "yes"})
+    facts = DealFacts(deal={"custom": {"qualify_out": "yes"}})
     definition = PROCESS.stage(stage)
     assert definition is not None
 

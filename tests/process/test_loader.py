@@ -644,6 +644,21 @@ CASES = [
         id="criterion_param_invalid-at-least-disqualifying",
     ),
     pytest.param(
+        [put("stages[0].exit[0].field", "deal.ammount")],
+        [("unknown_field_path", "stages[0].exit[0].field", ("field: deal.ammount",))],
+        id="unknown_field_path",
+    ),
+    pytest.param(
+        [put("stages[0].exit[0].field", "account.custom")],
+        [("unknown_field_path", "stages[0].exit[0].field", ("field: account.custom",))],
+        id="unknown_field_path-custom-needs-a-name",
+    ),
+    pytest.param(
+        [put("stages[3].exit[0].cel", "dael.amount > 1.0 && contacts.exists(c, c.role == 'x')")],
+        [("expression_unknown_variable", "stages[3].exit[0].cel", ("- key: negotiate", "cel:"))],
+        id="expression_unknown_variable",
+    ),
+    pytest.param(
         [put("stages[1].exit[0].framework", "meddicc")],
         [("criterion_param_invalid", "stages[1].exit[0].framework", ("framework: meddicc",))],
         id="criterion_param_invalid-qualification-framework",
@@ -1021,7 +1036,7 @@ def test_unreadable_file(tmp_path: Path, content: bytes | None) -> None:
 
 def test_problem_text_without_a_line() -> None:
     assert str(DocumentProblem("empty_document", "", "the document is empty")) == (
-        "<doc>: (document): the document is empty [empty_document]"
+        "<document>: (document): the document is empty [empty_document]"
     )
 
 

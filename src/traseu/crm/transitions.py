@@ -154,8 +154,9 @@ def deal_move_to_stage(
 def _steps(
     definition: ProcessDefinition, decision: Decision
 ) -> list[tuple[Stage, Stage, MoveKind]]:
-    """The rows a decision writes. Winning always passes through the won stage, and winning
-    straight into won continues into the first after-sale stage (the handoff starts at once)."""
+    """The rows a decision writes. A win always records its own row into the won stage; a move
+    from pre-sale straight into an after-sale stage writes that row and then one more (the
+    engine has already checked won's entry and exit criteria for it)."""
     source = definition.stage(decision.from_stage)
     target = definition.stage(decision.to_stage)
     assert source is not None
@@ -165,10 +166,8 @@ def _steps(
         return [(source, target, decision.kind)]
     won = definition.won
     steps = [(source, won, MoveKind.WON)]
-    after_sale = [stage for stage in definition.route if stage.kind is StageKind.AFTER_SALE]
-    follow_on = target if target.key != won.key else (after_sale[0] if after_sale else None)
-    if follow_on is not None:
-        steps.append((won, follow_on, MoveKind.FORWARD))
+    if target.key != won.key:
+        steps.append((won, target, MoveKind.FORWARD))
     return steps
 
 
@@ -218,7 +217,9 @@ def _apply_step(
     elif target.kind is StageKind.LOST:
         events.append(("deal.lost", {"reason": lost_reason}))
     elif kind is MoveKind.REOPEN or (
-        kind is MoveKind.BACK and source.kind is not StageKind.PRE_SALE
+        kind is MoveKind.BACK
+        and target.kind is StageKind.PRE_SALE
+        and source.kind is not StageKind.PRE_SALE
     ):
         events.append(("deal.reopened", {"reason": reason}))
     TimelineEvent.objects.bulk_create(

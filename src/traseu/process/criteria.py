@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from traseu.process.definition import (
     CriterionSpec,
 )
 from traseu.process.errors import DocumentProblem
-from traseu.process.facts import DealFacts, is_present
+from traseu.process.facts import FIELDS, DealFacts, is_present
 from traseu.process.i18n import _
 
 FIELD_ROOTS = ("deal", "account")
@@ -157,12 +158,22 @@ def register(kind: type[CriterionKind]) -> type[CriterionKind]:
 
 
 def _field_path(reader: ParamReader) -> str:
+    """A dotted fact path: ``deal.<field>``, ``account.<field>`` or ``<root>.custom.<name>``."""
     path = reader.text("field")
-    if path and (path.split(".")[0] not in FIELD_ROOTS or path.endswith(".")):
+    parts = path.split(".")
+    if path and (parts[0] not in FIELD_ROOTS or path.endswith(".") or len(parts) < 2):
         reader.problem(
             "field",
             "criterion_param_invalid",
             f"'{path}' must start with one of: {', '.join(FIELD_ROOTS)} (e.g. deal.amount)",
+        )
+    elif path and (parts[1] not in FIELDS[parts[0]] or (parts[1] == "custom") != (len(parts) == 3)):
+        reader.problem(
+            "field",
+            "unknown_field_path",
+            f"'{path}' is not a fact: {parts[0]} has "
+            + ", ".join(f for f in FIELDS[parts[0]] if f != "custom")
+            + f", and custom attributes as {parts[0]}.custom.<name>",
         )
     return path
 
@@ -514,6 +525,19 @@ def compile_expression(source: str) -> cel.Program:
     return cel.compile(source)
 
 
+KNOWN_CEL_NAMES = frozenset((*CEL_VARIABLES, "now"))
+_MACRO_BINDING = re.compile(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_]\w*)\s*,")
+
+
+def _bound_names(source: str) -> set[str]:
+    """Names a macro binds (the ``c`` of ``contacts.exists(c, ...)``): not facts, not typos."""
+    return set(_MACRO_BINDING.findall(source))
+
+
+def expression_inputs_all(source: str) -> list[str]:
+    return list(compile_expression(source).variables())
+
+
 @functools.lru_cache(maxsize=1024)
 def expression_inputs(source: str) -> tuple[str, ...]:
     """The fact variables an expression reads. Only those are converted to CEL values at each
@@ -536,13 +560,24 @@ class Expression(CriterionKind):
             try:
                 compile_expression(source)
             except ValueError as error:
-                lines = str(error).splitlines()
-                detail = lines[1] if len(lines) > 1 else str(error)
+                first = str(error).splitlines()[0]
+                detail = first.split("<input>:", 1)[-1].strip()  # "1:14: Syntax error: ..."
                 reader.problem(
                     "cel",
                     "expression_invalid",
                     f"the CEL expression does not compile: {detail}",
                 )
+            else:
+                unknown = sorted(
+                    set(expression_inputs_all(source)) - KNOWN_CEL_NAMES - _bound_names(source)
+                )
+                if unknown:
+                    reader.problem(
+                        "cel",
+                        "expression_unknown_variable",
+                        f"the expression reads {', '.join(unknown)}, which is not a fact; "
+                        f"facts: {', '.join(sorted(KNOWN_CEL_NAMES))}",
+                    )
         return {"cel": source}
 
     def default_key(self, params: Mapping[str, Any]) -> str:

@@ -20,7 +20,8 @@ class DocumentProblem:
     file: str = ""
 
     def __str__(self) -> str:
-        where = f"{self.file or '<document>'}:{self.line}" if self.line else self.file or "<doc>"
+        name = self.file or "<document>"
+        where = f"{name}:{self.line}" if self.line else name
         return f"{where}: {self.path or '(document)'}: {self.message} [{self.code}]"
 
 

@@ -12,6 +12,34 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+# The fields a deal and its account expose to criteria (besides ``custom.<name>``). The CRM's
+# facts builder fills exactly these; a test keeps the two in step.
+DEAL_FIELDS = (
+    "title",
+    "amount",
+    "currency",
+    "expected_close",
+    "source",
+    "status",
+    "stage",
+    "probability",
+    "owner",
+    "age_days",
+    "days_in_stage",
+    "custom",
+)
+ACCOUNT_FIELDS = (
+    "name",
+    "domain",
+    "industry",
+    "employees",
+    "annual_revenue",
+    "country",
+    "is_customer",
+    "custom",
+)
+FIELDS = {"deal": DEAL_FIELDS, "account": ACCOUNT_FIELDS}
+
 
 @dataclass(frozen=True, slots=True)
 class ContactFact:
