@@ -180,3 +180,42 @@ def test_facts_expose_exactly_the_fields_documents_may_name(
     facts = deal_facts(deal, now=clock())
     assert sorted(facts.deal) == sorted(DEAL_FIELDS)
     assert sorted(facts.account) == sorted(ACCOUNT_FIELDS)
+
+
+def test_accounts_are_cleaned_and_bad_values_refused(people: dict[str, User]) -> None:
+    from traseu.crm.services import account_create, account_update
+
+    account = account_create(
+        acting_user=people["rep"],
+        name="Acme",
+        domain="https://www.Acme.RO/x",
+        country="ro",
+        annual_revenue="1200000",
+    )
+    assert (account.domain, account.country, account.annual_revenue) == (
+        "acme.ro",
+        "RO",
+        Decimal("1200000.00"),
+    )
+    with pytest.raises(InvalidInput) as caught:
+        account_update(
+            account_id=account.pk, acting_user=people["rep"], changes={"country": "Romania"}
+        )
+    assert caught.value.details == {"field": "country"}
+    account.refresh_from_db()
+    assert account.country == "RO"
+    with pytest.raises(InvalidInput):
+        account_create(acting_user=people["rep"], name="  ")
+    with pytest.raises(InvalidInput) as unknown:
+        account_create(acting_user=people["rep"], name="X", revenue=5)
+    assert unknown.value.details == {"fields": ["revenue"]}
+
+
+def test_contacts_need_a_name_or_an_email(people: dict[str, User]) -> None:
+    from traseu.crm.services import contact_create
+
+    contact = contact_create(acting_user=people["rep"], email=" Ana@Acme.RO ")
+    assert (contact.email, contact.last_name) == ("ana@acme.ro", "")
+    with pytest.raises(InvalidInput) as caught:
+        contact_create(acting_user=people["rep"], first_name="Ana")
+    assert caught.value.details == {"field": "last_name"}

@@ -339,3 +339,100 @@ def qualification_answer(
             data={"framework": framework, "criterion": criterion, "status": status},
         )
     return answer
+
+
+ACCOUNT_FIELDS = (
+    "name",
+    "domain",
+    "industry",
+    "employees",
+    "annual_revenue",
+    "country",
+    "is_customer",
+    "owner",
+    "custom",
+)
+CONTACT_FIELDS = ("account", "first_name", "last_name", "email", "phone", "job_title", "custom")
+
+
+def _clean_account(values: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned = dict(values)
+    if "name" in cleaned and not str(cleaned["name"] or "").strip():
+        raise InvalidInput(_("An account needs a name."), details={"field": "name"})
+    if "domain" in cleaned:
+        cleaned["domain"] = normalise_domain(str(cleaned["domain"] or ""))
+    if "country" in cleaned:
+        country = str(cleaned["country"] or "").strip().upper()
+        if country and (len(country) != 2 or not country.isalpha()):
+            raise InvalidInput(
+                _("Country '%(value)s' is not a two-letter ISO code such as RO.")
+                % {"value": cleaned["country"]},
+                details={"field": "country"},
+            )
+        cleaned["country"] = country
+    if "annual_revenue" in cleaned:
+        cleaned["annual_revenue"] = _amount(cleaned["annual_revenue"])
+    return cleaned
+
+
+def normalise_domain(raw: str) -> str:
+    """``https://www.Acme.ro/contact`` and ``acme.ro`` are the same company domain."""
+    domain = raw.strip().lower()
+    for prefix in ("https://", "http://"):
+        domain = domain.removeprefix(prefix)
+    domain = domain.split("/", 1)[0].split("?", 1)[0].removeprefix("www.")
+    return domain.rstrip(".")
+
+
+def account_create(*, acting_user: User, **values: Any) -> Account:
+    """Create an account (a company). Unknown fields are refused; the name is required."""
+    unknown = sorted(set(values) - set(ACCOUNT_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            _("Unknown account fields: %(fields)s.") % {"fields": ", ".join(unknown)},
+            details={"fields": unknown},
+        )
+    values.setdefault("name", "")
+    return Account.objects.create(**_clean_account(values))
+
+
+def account_update(*, account_id: int, acting_user: User, changes: Mapping[str, Any]) -> Account:
+    """Change an account's fields (custom attributes merged key by key)."""
+    unknown = sorted(set(changes) - set(ACCOUNT_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            _("Unknown account fields: %(fields)s.") % {"fields": ", ".join(unknown)},
+            details={"fields": unknown},
+        )
+    cleaned = _clean_account(changes)
+    with transaction.atomic():
+        account = Account.objects.select_for_update().filter(pk=account_id).first()
+        if account is None:
+            raise NotFound(_("No account %(id)s.") % {"id": account_id}, code="account_not_found")
+        for name, value in cleaned.items():
+            if name == "custom":
+                account.custom = {**(account.custom or {}), **dict(value or {})}
+            else:
+                setattr(account, name, value)
+        account.save()
+    return account
+
+
+def contact_create(*, acting_user: User, **values: Any) -> Contact:
+    """Create a contact; a last name (or, failing that, an e-mail) is required."""
+    unknown = sorted(set(values) - set(CONTACT_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            _("Unknown contact fields: %(fields)s.") % {"fields": ", ".join(unknown)},
+            details={"fields": unknown},
+        )
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    if not values.get("last_name") and not values.get("email"):
+        raise InvalidInput(
+            _("A contact needs a last name or an e-mail address."),
+            details={"field": "last_name"},
+        )
+    if values.get("email"):
+        values["email"] = str(values["email"]).lower()
+    values.setdefault("last_name", "")
+    return Contact.objects.create(**values)
