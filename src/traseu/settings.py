@@ -12,7 +12,7 @@ from typing import Any
 import dj_database_url
 import django_stubs_ext
 
-from traseu.core.env import data_dir, env_bool, env_list, env_str, secret_key
+from traseu.core.env import data_dir, env_bool, env_int, env_list, env_str, secret_key
 
 django_stubs_ext.monkeypatch()
 
@@ -34,8 +34,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API docs' assets from our static files, not a CDN
     "traseu.core",
     "traseu.processes",
     "traseu.crm",
@@ -50,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "traseu.core.middleware.TraseuErrorMiddleware",
 ]
 
 ROOT_URLCONF = "traseu.urls"
@@ -123,3 +128,12 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# REST API (docs/api.md). Requests per window per client IP and per token or signed-in user;
+# 0 turns a limit off. Counters live in the cache: per process with the default LocMemCache.
+API_RATE_LIMIT_WINDOW = env_int("API_RATE_LIMIT_WINDOW", 60, minimum=1)
+API_RATE_LIMIT_PER_IP = env_int("API_RATE_LIMIT_PER_IP", 6000)
+API_RATE_LIMIT_PER_CREDENTIAL = env_int("API_RATE_LIMIT_PER_CREDENTIAL", 3000)
+# Behind a proxy that appends the client's address to X-Forwarded-For (and only then).
+API_TRUST_X_FORWARDED_FOR = env_bool("API_TRUST_X_FORWARDED_FOR", default=False)
+API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)

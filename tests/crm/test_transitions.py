@@ -116,6 +116,8 @@ def test_a_move_writes_history_timeline_tasks_and_probability(
     assert change.criteria == [
         {
             "code": "field_missing",
+            "kind": "field_present",
+            "area": "account",
             "criterion": "prospecting.exit.industry_known",
             "stage": "prospecting",
             "phase": "exit",

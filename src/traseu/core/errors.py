@@ -37,6 +37,13 @@ class NotFound(TraseuError):
     status = 404
 
 
+class Unauthenticated(TraseuError):
+    """No credentials, or credentials that are unknown, expired or revoked."""
+
+    code = "unauthenticated"
+    status = 401
+
+
 class PermissionDenied(TraseuError):
     code = "forbidden"
     status = 403
@@ -47,3 +54,14 @@ class Conflict(TraseuError):
 
     code = "conflict"
     status = 409
+
+
+class RateLimited(TraseuError):
+    """Too many requests in the current window; ``retry_after`` says when to try again."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from traseu.core.errors import NotFound, PermissionDenied
+from traseu.core.errors import InvalidInput, NotFound, PermissionDenied
 from traseu.core.models import Role, User
 from traseu.crm.models import Deal
 
@@ -42,3 +42,23 @@ def require_writer(user: User) -> None:
     """Read-only users (and deactivated ones) change nothing."""
     if not user.is_active or user.role == Role.READ_ONLY:
         raise PermissionDenied(_("%(user)s may not change records.") % {"user": user.username})
+
+
+def deal_owner_for(user: User, username: str | None) -> User:
+    """Who will own a deal ``user`` creates: themselves, or (for managers and administrators)
+    the active user named ``username``."""
+    if not username or username == user.username:
+        return user
+    if not user.may_override_gates:
+        raise PermissionDenied(
+            _("Only a sales manager or an administrator may give a deal to someone else."),
+            code="assign_forbidden",
+        )
+    owner = User.objects.filter(username=username, is_active=True).first()
+    if owner is None:
+        raise InvalidInput(
+            _("No active user %(name)s.") % {"name": username},
+            code="user_not_found",
+            details={"field": "owner"},
+        )
+    return owner

@@ -21,7 +21,10 @@ class BuyingRole(models.TextChoices):
 
 
 class Account(models.Model):
-    """A company: a prospect, a customer, or both over time."""
+    """A company: a prospect, a customer, or both over time.
+
+    ``version`` counts every edit, so a writer holding a stale copy is refused.
+    """
 
     name = models.CharField(_("name"), max_length=200)
     domain = models.CharField(_("web domain"), max_length=200, blank=True, db_index=True)
@@ -43,6 +46,7 @@ class Account(models.Model):
     custom = models.JSONField(_("custom attributes"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         ordering = ["name"]

@@ -2,69 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, DecimalField, Expression, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from traseu.core.errors import NotFound
-from traseu.crm.models import Deal, StageChange
-from traseu.process.definition import Stage
-from traseu.processes.selectors import process_definition, process_version_latest
-
-CARDS_PER_COLUMN = 30
-
-
-@dataclass
-class BoardColumn:
-    stage: Stage
-    count: int = 0
-    total: Decimal = Decimal(0)
-    weighted: Decimal = Decimal(0)
-    deals: list[Deal] = field(default_factory=list)
-
-
-@dataclass
-class Board:
-    process_key: str
-    name: str
-    currency: str
-    columns: list[BoardColumn]
-
-
-def pipeline_board(*, process_key: str, cards_per_column: int = CARDS_PER_COLUMN) -> Board:
-    """Columns of the route (and lost) with count, total and weighted amount per stage.
-
-    One aggregate query, then one query per column for its newest cards, so the cost does not
-    grow with the number of deals.
-    """
-    latest = process_version_latest(key=process_key)
-    definition = process_definition(latest)
-    deals = Deal.objects.filter(process_version__process__key=process_key)
-    totals = {
-        row["stage"]: row
-        for row in deals.values("stage").annotate(
-            count=Count("pk"), total=Sum("amount"), weighted=Sum(F("amount") * F("probability"))
-        )
-    }
-    columns = []
-    for stage in definition.stages:
-        row = totals.get(stage.key, {})
-        column = BoardColumn(
-            stage=stage,
-            count=row.get("count", 0),
-            total=row.get("total") or Decimal(0),
-            weighted=(row.get("weighted") or Decimal(0)).quantize(Decimal("0.01")),
-        )
-        if column.count:
-            column.deals = list(
-                deals.filter(stage=stage.key)
-                .select_related("account", "owner")
-                .order_by("-stage_entered_at")[:cards_per_column]
-            )
-        columns.append(column)
-    return Board(process_key, definition.name, definition.currency, columns)
+from traseu.core.models import User
+from traseu.crm.access import deals_visible_to
+from traseu.crm.facts import deal_facts
+from traseu.crm.models import (
+    Account,
+    Activity,
+    ActivityType,
+    Contact,
+    Deal,
+    DealContact,
+    DealDocument,
+    QualificationAnswer,
+    StageChange,
+    TimelineEvent,
+)
+from traseu.process.criteria import CriterionResult, EvaluationContext
+from traseu.process.engine import evaluate_stage
+from traseu.processes.selectors import process_definition
 
 
 def deal_get(*, deal_id: int) -> Deal:
@@ -88,3 +51,143 @@ def deal_counts_by_process() -> dict[int, int]:
     """Deals per process id, over all its versions (one query)."""
     rows = Deal.objects.values("process_version__process_id").annotate(deals=Count("pk"))
     return {row["process_version__process_id"]: row["deals"] for row in rows}
+
+
+# Sort keys of deal lists. Each is never null (a cursor cannot point between nulls): deals
+# without an amount sort as zero.
+DEAL_SORT_KEYS: dict[str, str | Expression] = {
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "stage_entered_at": "stage_entered_at",
+    "title": "title",
+    "amount": Coalesce(
+        "amount", Value(Decimal(0)), output_field=DecimalField(max_digits=14, decimal_places=2)
+    ),
+}
+
+
+def deal_list(
+    *,
+    user: User,
+    owner: str | None = None,
+    stage: str | None = None,
+    status: str | None = None,
+    process: str | None = None,
+) -> QuerySet[Deal]:
+    """The deals ``user`` may see, filtered, with what a list shows loaded (one query)."""
+    deals = deals_visible_to(user).select_related(
+        "account", "owner", "team", "process_version__process"
+    )
+    if owner:
+        deals = deals.filter(owner__username=owner)
+    if stage:
+        deals = deals.filter(stage=stage)
+    if status:
+        deals = deals.filter(status=status)
+    if process:
+        deals = deals.filter(process_version__process__key=process)
+    return deals
+
+
+def deal_timeline(*, deal: Deal) -> QuerySet[TimelineEvent]:
+    """What happened to the deal, oldest first, with who did it."""
+    return deal.events.select_related("actor").order_by("at", "pk")
+
+
+def deal_activities(
+    *, deal: Deal, tasks: bool | None = None, done: bool | None = None
+) -> QuerySet[Activity]:
+    """The deal's activities and tasks (``tasks`` True: only tasks; False: only the rest)."""
+    rows = deal.activities.select_related("owner").order_by("done", "due_at", "-created_at", "pk")
+    if tasks is not None:
+        rows = rows.filter(type=ActivityType.TASK) if tasks else rows.exclude(type="task")
+    if done is not None:
+        rows = rows.filter(done=done)
+    return rows
+
+
+def deal_activity(*, deal: Deal, activity_id: int) -> Activity:
+    """One activity or task of the deal; NotFound if missing or on another deal."""
+    activity = deal.activities.select_related("owner").filter(pk=activity_id).first()
+    if activity is None:
+        raise NotFound(_("No task %(id)s.") % {"id": activity_id}, code="task_not_found")
+    return activity
+
+
+def deal_contacts(*, deal: Deal) -> QuerySet[DealContact]:
+    return DealContact.objects.filter(deal=deal).select_related("contact").order_by("pk")
+
+
+def deal_documents(*, deal: Deal) -> QuerySet[DealDocument]:
+    return DealDocument.objects.filter(deal=deal).order_by("kind", "-updated_at", "pk")
+
+
+def qualification_history(*, deal: Deal) -> QuerySet[QualificationAnswer]:
+    """Every answer, newest first (the newest per criterion is the current one)."""
+    return deal.qualification_answers.select_related("answered_by").order_by(
+        "framework", "criterion", "-answered_at", "-pk"
+    )
+
+
+def deal_exit_checklist(*, deal: Deal, now: dt.datetime) -> tuple[CriterionResult, ...]:
+    """The exit criteria of the deal's current stage, each met or not, as the gate would judge
+    them now (``deal`` with owner, account and process version loaded)."""
+    stage = process_definition(deal.process_version).stage(deal.stage)
+    if stage is None:
+        return ()
+    context = EvaluationContext(facts=deal_facts(deal, now=now), now=now)
+    return evaluate_stage(stage, "exit", context)
+
+
+def account_get(*, account_id: int) -> Account:
+    """An account with its owner, or NotFound. (Accounts are shared by every team today.)"""
+    account = Account.objects.select_related("owner").filter(pk=account_id).first()
+    if account is None:
+        raise NotFound(_("No account %(id)s.") % {"id": account_id}, code="account_not_found")
+    return account
+
+
+def contact_get(*, contact_id: int) -> Contact:
+    """A contact with its account, or NotFound."""
+    contact = Contact.objects.select_related("account").filter(pk=contact_id).first()
+    if contact is None:
+        raise NotFound(_("No contact %(id)s.") % {"id": contact_id}, code="contact_not_found")
+    return contact
+
+
+ACCOUNT_SORT_KEYS = {"name": "name", "created_at": "created_at", "updated_at": "updated_at"}
+CONTACT_SORT_KEYS = {"last_name": "last_name", "email": "email", "created_at": "created_at"}
+
+
+def account_list(
+    *,
+    search: str = "",
+    domain: str = "",
+    owner: str = "",
+    customer: bool | None = None,
+) -> QuerySet[Account]:
+    """Accounts (shared by every team today) matching the filters, with their owners."""
+    rows = Account.objects.select_related("owner")
+    if search:
+        rows = rows.filter(Q(name__icontains=search) | Q(domain__icontains=search))
+    if domain:
+        rows = rows.filter(domain=domain.lower())
+    if owner:
+        rows = rows.filter(owner__username=owner)
+    if customer is not None:
+        rows = rows.filter(is_customer=customer)
+    return rows
+
+
+def contact_list(*, account: int | None = None, search: str = "") -> QuerySet[Contact]:
+    """Contacts matching the filters, with their accounts."""
+    rows = Contact.objects.select_related("account")
+    if account is not None:
+        rows = rows.filter(account_id=account)
+    if search:
+        rows = rows.filter(
+            Q(last_name__icontains=search)
+            | Q(first_name__icontains=search)
+            | Q(email__icontains=search)
+        )
+    return rows

@@ -7,6 +7,7 @@ what a person would want to read later.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -39,6 +40,7 @@ from traseu.processes.models import ProcessVersion
 from traseu.processes.selectors import process_definition
 
 Clock = Callable[[], dt.datetime]
+DOCUMENT_KIND = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 EDITABLE_DEAL_FIELDS = ("title", "amount", "currency", "expected_close", "source", "custom")
 
 
@@ -280,6 +282,11 @@ def deal_document_set(
     clock: Clock = timezone.now,
 ) -> DealDocument:
     """Record a document of the deal (the newest of a kind is updated) and its status."""
+    if not DOCUMENT_KIND.fullmatch(kind):
+        raise InvalidInput(
+            _("A document kind is a short slug such as proposal or contract."),
+            details={"field": "kind"},
+        )
     if status not in DocumentStatus.values:
         raise InvalidInput(
             _("Unknown document status '%(status)s'.") % {"status": status},
@@ -396,8 +403,18 @@ def account_create(*, acting_user: User, **values: Any) -> Account:
     return Account.objects.create(**_clean_account(values))
 
 
-def account_update(*, account_id: int, acting_user: User, changes: Mapping[str, Any]) -> Account:
-    """Change an account's fields (custom attributes merged key by key)."""
+def account_update(
+    *,
+    account_id: int,
+    acting_user: User,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Account:
+    """Change an account's fields (custom attributes merged key by key).
+
+    Guarantees: with ``expected_version`` a stale copy is refused (:class:`Conflict`, code
+    ``stale_version``) and nothing changes; every edit adds one to ``version``.
+    """
     unknown = sorted(set(changes) - set(ACCOUNT_FIELDS))
     if unknown:
         raise InvalidInput(
@@ -409,11 +426,19 @@ def account_update(*, account_id: int, acting_user: User, changes: Mapping[str, 
         account = Account.objects.select_for_update().filter(pk=account_id).first()
         if account is None:
             raise NotFound(_("No account %(id)s.") % {"id": account_id}, code="account_not_found")
+        if expected_version is not None and account.version != expected_version:
+            raise Conflict(
+                _("The account changed since you read it (version %(now)s, not %(then)s).")
+                % {"now": account.version, "then": expected_version},
+                code="stale_version",
+                details={"version": account.version},
+            )
         for name, value in cleaned.items():
             if name == "custom":
                 account.custom = {**(account.custom or {}), **dict(value or {})}
             else:
                 setattr(account, name, value)
+        account.version += 1
         account.save()
     return account
 

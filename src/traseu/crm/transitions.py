@@ -53,6 +53,8 @@ class GateRejected(Conflict):
 def criterion_dict(result: CriterionResult) -> dict[str, Any]:
     return {
         "code": result.code,
+        "kind": result.kind,
+        "area": result.area,
         "criterion": result.criterion,
         "stage": result.stage,
         "phase": result.phase,

@@ -1,7 +1,10 @@
-from django.urls import path
+from django.urls import URLPattern, URLResolver
 
-from traseu.crm import views
+from traseu.crm.views import board, deal, directory, work
 
-urlpatterns = [
-    path("", views.pipeline, name="pipeline"),
+urlpatterns: list[URLPattern | URLResolver] = [
+    *board.urlpatterns,
+    *deal.urlpatterns,
+    *work.urlpatterns,
+    *directory.urlpatterns,
 ]

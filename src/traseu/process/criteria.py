@@ -56,6 +56,7 @@ class CriterionResult:
     met: bool
     message: str
     help: str
+    area: str = "deal"  # the facts it reads: deal, account, contacts, activities, tasks, ...
 
     @property
     def criterion(self) -> str:
@@ -148,6 +149,12 @@ class CriterionKind(ABC):
     def default_key(self, params: Mapping[str, Any]) -> str:
         return self.kind
 
+    def area(self, params: Mapping[str, Any]) -> str:
+        """Which facts the criterion reads, so a page can point to where it is satisfied."""
+        return self.fact_area
+
+    fact_area: ClassVar[str] = "deal"
+
 
 REGISTRY: dict[str, CriterionKind] = {}
 
@@ -197,6 +204,9 @@ class FieldPresent(CriterionKind):
 
     def default_key(self, params: Mapping[str, Any]) -> str:
         return f"{_slug(params['field'])}_present"
+
+    def area(self, params: Mapping[str, Any]) -> str:
+        return str(params["field"]).split(".")[0] or "deal"
 
     def describe(self, params: Mapping[str, Any]) -> str:
         return _("%(field)s is filled in") % {"field": _field_label(params["field"])}
@@ -278,6 +288,9 @@ class FieldCompare(CriterionKind):
     def default_key(self, params: Mapping[str, Any]) -> str:
         return f"{_slug(params['field'])}_{params['op']}"
 
+    def area(self, params: Mapping[str, Any]) -> str:
+        return str(params["field"]).split(".")[0] or "deal"
+
     def describe(self, params: Mapping[str, Any]) -> str:
         value = params["value"]
         shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
@@ -302,6 +315,7 @@ class QualificationAtLeast(CriterionKind):
     """A qualification criterion (BANT's budget, say) is answered at least this well."""
 
     kind = "qualification"
+    fact_area = "qualification"
     unmet_code = "qualification_below"
     params = ("criterion", "at_least", "framework")
 
@@ -357,6 +371,7 @@ class TaskDone(CriterionKind):
     """A task the stage created is done (``task: KEY``, or ``all: true`` for every one)."""
 
     kind = "task_done"
+    fact_area = "tasks"
     unmet_code = "task_not_done"
     params = ("task", "all", "stage")
 
@@ -398,6 +413,7 @@ class ActivityLogged(CriterionKind):
     """At least ``min`` activities of a type were logged (optionally while in this stage)."""
 
     kind = "activity_logged"
+    fact_area = "activities"
     unmet_code = "activity_missing"
     params = ("type", "min", "in_stage", "within_days")
 
@@ -445,6 +461,7 @@ class ContactRole(CriterionKind):
     """A contact on the deal holds a buying role (a decision maker, say)."""
 
     kind = "contact_role"
+    fact_area = "contacts"
     unmet_code = "contact_role_missing"
     params = ("role", "min")
 
@@ -475,6 +492,7 @@ class DocumentStatus(CriterionKind):
     """A document of the deal (proposal, contract …) has one of the given statuses."""
 
     kind = "document_status"
+    fact_area = "documents"
     unmet_code = "document_status_missing"
     params = ("document", "status")
 
@@ -583,6 +601,13 @@ class Expression(CriterionKind):
     def default_key(self, params: Mapping[str, Any]) -> str:
         return "expression"
 
+    def area(self, params: Mapping[str, Any]) -> str:
+        reads = expression_inputs(params["cel"]) if params["cel"] else ()
+        for area in ("contacts", "activities", "tasks", "qualification", "documents", "account"):
+            if area in reads:
+                return area
+        return "deal"
+
     def describe(self, params: Mapping[str, Any]) -> str:
         return str(params["cel"])
 
@@ -618,4 +643,5 @@ def evaluate(
         met=met,
         message=spec.label or kind.describe(spec.params),
         help=spec.help or kind.help(spec.params),
+        area=kind.area(spec.params),
     )

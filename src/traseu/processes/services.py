@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from traseu.core.errors import PermissionDenied
 from traseu.core.models import User
 from traseu.process.definition import ProcessDefinition
 from traseu.process.document import digest, to_document
-from traseu.process.loader import load_file
+from traseu.process.loader import load_file, load_text
 from traseu.processes.models import Process, ProcessVersion
 
 
@@ -53,4 +55,19 @@ def process_apply_file(*, path: str | Path, acting_user: User | None = None) -> 
     """Validate a YAML document from disk and apply it (raises ProcessDocumentError)."""
     definition = load_file(path)  # unreadable files become a document problem, not a crash
     text = Path(path).read_text(encoding="utf-8-sig")
+    return process_apply_definition(definition=definition, source=text, acting_user=acting_user)
+
+
+def process_apply_text(*, text: str, acting_user: User) -> ApplyResult:
+    """Validate a YAML document sent by a person and apply it, if they may publish processes.
+
+    Refuses (PermissionDenied, ``publish_forbidden``) anyone but a sales manager, an
+    administrator or a superuser; raises ProcessDocumentError with every problem otherwise.
+    """
+    if not acting_user.may_publish_processes:
+        raise PermissionDenied(
+            _("Only a sales manager or an administrator may publish a process."),
+            code="publish_forbidden",
+        )
+    definition = load_text(text)
     return process_apply_definition(definition=definition, source=text, acting_user=acting_user)
