@@ -31,32 +31,50 @@ def _seed(deals: int, activities: int) -> tuple[str, int]:
 
     from traseu.core.models import Role, Team, User
     from traseu.crm.models import Account, Activity, Deal
+    from traseu.process.techniques import shipped_documents
     from traseu.processes.selectors import process_definition
     from traseu.processes.services import process_apply_file
-    from traseu.process.techniques import shipped_documents
 
     path = next(p for p in shipped_documents() if p.name == "classic.en.yaml")
     version = process_apply_file(path=path).version
     stages = [s.key for s in process_definition(version).stages if s.kind == "pre_sale"]
     team = Team.objects.create(name="Bench pages")
-    owner = User.objects.create_user("bench-pages", password="bench-pass-123", role=Role.SALES_MANAGER)
+    owner = User.objects.create_user(
+        "bench-pages", password="bench-pass-123", role=Role.SALES_MANAGER
+    )
     owner.teams.add(team)
     accounts = Account.objects.bulk_create(Account(name=f"Account {n}") for n in range(500))
     now = timezone.now()
     Deal.objects.bulk_create(
         Deal(
-            title=f"Deal {n}", account=accounts[n % 500], owner=owner, team=team,
-            process_version=version, stage=stages[n % len(stages)], currency="EUR",
-            amount=Decimal(1000 + n), probability=Decimal("0.2"),
-            stage_entered_at=now - dt.timedelta(days=n % 60), created_at=now,
+            title=f"Deal {n}",
+            account=accounts[n % 500],
+            owner=owner,
+            team=team,
+            process_version=version,
+            stage=stages[n % len(stages)],
+            currency="EUR",
+            amount=Decimal(1000 + n),
+            probability=Decimal("0.2"),
+            stage_entered_at=now - dt.timedelta(days=n % 60),
+            created_at=now,
         )
         for n in range(deals)
     )
     deal = Deal.objects.first()
     assert deal is not None
     Activity.objects.bulk_create(
-        Activity(deal=deal, account=deal.account, type="call", subject=f"Call {n}", owner=owner,
-                 done=True, done_at=now, stage=deal.stage, created_at=now)
+        Activity(
+            deal=deal,
+            account=deal.account,
+            type="call",
+            subject=f"Call {n}",
+            owner=owner,
+            done=True,
+            done_at=now,
+            stage=deal.stage,
+            created_at=now,
+        )
         for n in range(activities)
     )
     return version.process.key, deal.pk
