@@ -42,6 +42,7 @@ typecheck: $(STAMP)
 
 check: lint typecheck
 	$(BIN)/traseu manage makemigrations --check --dry-run
+	$(BIN)/bandit -c bandit.yaml -q -r src
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 
-from bench import gate, moves, pages
+from bench import analytics, gate, moves, pages
 
 
 def main() -> int:
     print(f"Traseu benchmarks · Python {platform.python_version()} · {platform.machine()}")
     print(f"{'measure':<44} {'traseu':>12} {'baseline':>12} {'ratio':>10}")
-    for name, value, baseline in [*gate.run(), *moves.run(), *pages.run()]:
+    slow = analytics.run() if os.environ.get("TRASEU_BENCH_ANALYTICS") == "1" else []
+    for name, value, baseline in [*gate.run(), *moves.run(), *pages.run(), *slow]:
         print(f"{name:<44} {value:>12,.1f} {baseline:>12,.3f} {value / baseline:>10,.3f}")
     print("ratio = traseu / baseline, both measured in this run. Baselines: hand-written checks")
     print("of the same facts (gate); a bare ORM update of the same rows (moves); an empty")
-    print("template render (pages, in ms: there a lower ratio is better).")
+    print("template render (pages, in ms: there a lower ratio is better). With")
+    print("TRASEU_BENCH_ANALYTICS=1: reports on a large history (ms) beside hand-written SQL.")
     return 0
 
 

@@ -60,6 +60,7 @@ api.add_decorator(rate_limited, mode="view")
 
 api.add_router("/processes", processes)
 api.add_router("", crm)
+api.add_router("/audit", "traseu.audit.api.router")
 
 # Last: any other path under /api/v1/ answers 404 in the API's error shape, not an HTML page.
 fallback = Router()
@@ -67,7 +68,7 @@ fallback = Router()
 
 @fallback.api_operation(
     ["GET", "POST", "PUT", "PATCH", "DELETE"],
-    "/{path:rest}",
+    "/{anypath:rest}",
     auth=None,
     include_in_schema=False,
     url_name="not_found",

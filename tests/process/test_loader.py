@@ -659,8 +659,8 @@ CASES = [
         id="expression_unknown_variable",
     ),
     pytest.param(
-        [put("stages[1].exit[0].framework", "meddicc")],
-        [("criterion_param_invalid", "stages[1].exit[0].framework", ("framework: meddicc",))],
+        [put("stages[1].exit[0].framework", "spiced")],
+        [("criterion_param_invalid", "stages[1].exit[0].framework", ("framework: spiced",))],
         id="criterion_param_invalid-qualification-framework",
     ),
     pytest.param(
@@ -1120,3 +1120,16 @@ def test_base_document_covers_every_stage_kind_and_criterion_kind(base_doc: Doc)
         "document_status",
         "expression",
     }
+
+
+def test_an_alias_bomb_is_refused_quickly() -> None:
+    """Nested aliases that would expand to a billion values are refused, not expanded."""
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [
+        f"a{n}: &a{n} [*a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, "
+        f"*a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}]"
+        for n in range(1, 9)
+    ]
+    with pytest.raises(ProcessDocumentError) as caught:
+        load_text("\n".join(lines), library={})
+    assert [p.code for p in caught.value.problems] == ["document_too_large"]

@@ -25,3 +25,19 @@ class IdConverter:
 
 
 register_converter(IdConverter, "id")
+
+
+class AnyPathConverter:
+    """``{anypath:rest}``: any rest of a path, newlines included (Django's ``path`` converter
+    stops at a newline, and such a URL would get the HTML 404 page instead of the API's)."""
+
+    regex = r"[\s\S]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(AnyPathConverter, "anypath")

@@ -11,7 +11,19 @@ from __future__ import annotations
 import argparse
 
 from traseu import __version__
-from traseu.cli import deal, errors, process, server, user
+from traseu.audit.context import audit_context
+from traseu.cli import (
+    audit,
+    backup,
+    deal,
+    errors,
+    forecast,
+    process,
+    prospecting,
+    report,
+    server,
+    user,
+)
 
 EPILOG = (
     "Settings come from the environment: DATABASE_URL (default: SQLite in TRASEU_DATA_DIR), "
@@ -29,11 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"traseu {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in (server, process, deal, user):
+    for group in (server, process, deal, user, audit, backup, forecast, prospecting, report):
         group.register(commands)
     return parser
 
 
+@audit_context(via="cli")  # what the commands change is recorded as done through the CLI
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit status (usage errors: 2, as argparse has them)."""
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from traseu.audit.context import audit_context
 from traseu.cli.errors import EXIT_OK
 from traseu.cli.runtime import setup_django
 
@@ -129,6 +130,7 @@ def demo_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@audit_context(via="worker")
 def worker_command(args: argparse.Namespace) -> int:
     setup_django()
     from django.core.management import call_command

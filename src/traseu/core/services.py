@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from traseu.audit import services as audit
 from traseu.core.errors import Conflict, InvalidInput
 from traseu.core.models import Role, Team, User
 
@@ -51,6 +52,8 @@ def user_create(
             user.save()
             if team.strip():
                 user.teams.add(Team.objects.get_or_create(name=team.strip())[0])
+            after = {**audit.values(user), "team": team.strip()}
+            audit.record(action="create", obj=user, after=after)
     except IntegrityError as error:  # a concurrent create of the same username
         raise _taken(user.username) from error
     return user

@@ -13,10 +13,13 @@ import hashlib
 import secrets
 from collections.abc import Callable
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from traseu.audit import services as audit
+from traseu.audit.context import note_token
 from traseu.core.errors import InvalidInput, NotFound, Unauthenticated
 from traseu.core.models import AccessToken, Role, TokenScope, User
 
@@ -55,15 +58,17 @@ def token_create(
         raise InvalidInput(_("The expiry is in the past."), details={"field": "expires_at"})
     random_part = secrets.token_urlsafe(32)
     clear = f"{TOKEN_PREFIX}{random_part}"
-    token = AccessToken.objects.create(
-        user=user,
-        name=name.strip(),
-        prefix=random_part[:8],
-        secret_hash=token_hash(clear),
-        scope=scope,
-        expires_at=expires_at,
-        created_at=now,
-    )
+    with transaction.atomic():
+        token = AccessToken.objects.create(
+            user=user,
+            name=name.strip(),
+            prefix=random_part[:8],
+            secret_hash=token_hash(clear),
+            scope=scope,
+            expires_at=expires_at,
+            created_at=now,
+        )
+        audit.record(action="create", obj=token, at=now, after=audit.values(token))
     return token, clear
 
 
@@ -73,12 +78,21 @@ def token_revoke(*, token_id: int, acting_user: User, clock: Clock = timezone.no
     tokens = AccessToken.objects.all()
     if not (acting_user.is_superuser or acting_user.role == Role.ADMIN):
         tokens = tokens.filter(user=acting_user)
-    token = tokens.filter(pk=token_id).first()
-    if token is None:
-        raise NotFound(_("No token %(id)s.") % {"id": token_id}, code="token_not_found")
-    if token.revoked_at is None:
-        token.revoked_at = clock()
-        token.save(update_fields=["revoked_at"])
+    with transaction.atomic():
+        token = tokens.select_for_update().filter(pk=token_id).first()
+        if token is None:
+            raise NotFound(_("No token %(id)s.") % {"id": token_id}, code="token_not_found")
+        if token.revoked_at is None:
+            token.revoked_at = clock()
+            token.save(update_fields=["revoked_at"])
+            audit.record(
+                action="update",
+                obj=token,
+                actor=acting_user,
+                at=token.revoked_at,
+                before={"revoked_at": None},
+                after=audit.values(token, ("revoked_at",)),
+            )
     return token
 
 
@@ -103,6 +117,7 @@ def token_authenticate(token: str, *, clock: Clock = timezone.now) -> AccessToke
     if found.last_used_at is None or now - found.last_used_at >= LAST_USED_PRECISION:
         found.last_used_at = now
         AccessToken.objects.filter(pk=found.pk).update(last_used_at=now)
+    note_token(prefix=found.prefix, actor=found.user)
     return found
 
 

@@ -18,13 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from traseu.crm.dealpage import (
     QUALIFICATION_STATUS_LABELS,
-    QUESTION_LABELS,
     DealPage,
     account_contacts_off_deal,
     document_kinds,
     document_label,
 )
 from traseu.crm.models import Account, ActivityType, BuyingRole, Contact, Deal, DocumentStatus
+from traseu.crm.qualification_panel import question_label, shown_framework
 from traseu.process.definition import QUALIFICATION_FRAMEWORKS
 from traseu.processes.selectors import process_definition
 
@@ -158,10 +158,19 @@ class ActivityForm(PanelForm):
 
 class QualificationForm(PanelForm):
     id_prefix = "qualification"
+    # Any text: the service refuses a framework it does not know, beside this field.
+    framework = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     criterion = forms.ChoiceField(label=_("Question"), choices=())
     status = TextSelect(max_length=20, label=_("Status"))
     note = forms.CharField(
         required=False, max_length=5000, label=_("Note"), widget=forms.Textarea({"rows": 2})
+    )
+    evidence = forms.CharField(
+        required=False,
+        max_length=5000,
+        label=_("Evidence"),
+        help_text=_("What the answer rests on: an e-mail, a meeting, a document."),
+        widget=forms.Textarea({"rows": 2}),
     )
 
     def __init__(
@@ -234,10 +243,17 @@ def activity_form(deal: Deal, data: QueryDict | None = None) -> ActivityForm:
     return ActivityForm(data, types=types, techniques=techniques, initial={"type": "call"})
 
 
-def qualification_form(deal: Deal, data: QueryDict | None = None) -> QualificationForm:
-    questions = [(q, str(QUESTION_LABELS.get(q, q))) for q in QUALIFICATION_FRAMEWORKS["bant"]]
+def qualification_form(
+    deal: Deal, data: QueryDict | None = None, framework: str | None = None
+) -> QualificationForm:
+    """The answer form for ``framework`` (posted, or else the process's framework)."""
+    wanted = framework or (data.get("framework") if data is not None else None)
+    shown = shown_framework(wanted, process_definition(deal.process_version))
+    questions = [(key, question_label(shown, key)) for key in shown]
     statuses = [(key, str(label)) for key, label in QUALIFICATION_STATUS_LABELS.items()]
-    return QualificationForm(data, questions=questions, statuses=statuses)
+    return QualificationForm(
+        data, questions=questions, statuses=statuses, initial={"framework": shown.key}
+    )
 
 
 def contact_form(
@@ -267,7 +283,7 @@ def page_forms(page: DealPage, bound: dict[str, PanelForm]) -> dict[str, PanelFo
     forms: dict[str, PanelForm] = {
         "details": DetailsForm.for_deal(deal),
         "activities": activity_form(deal),
-        "qualification": qualification_form(deal),
+        "qualification": qualification_form(deal, framework=page.qualification_panel.framework.key),
         "contacts": contact_form(deal, contacts=page.other_contacts),
         "documents": document_form(deal),
     }

@@ -32,13 +32,22 @@ from traseu.crm.models import (
     DealContact,
     DealDocument,
     MoveKind,
-    QualificationAnswer,
     StageChange,
+)
+from traseu.crm.qualification_panel import (
+    QUALIFICATION_STATUS_LABELS as QUALIFICATION_STATUS_LABELS,
+)
+from traseu.crm.qualification_panel import QUESTION_LABELS as QUESTION_LABELS
+from traseu.crm.qualification_panel import (
+    QualificationPanel,
+    QuestionRow,
+    qualification_panel,
+    qualification_rows,
+    shown_framework,
 )
 from traseu.crm.transitions import criterion_dict
 from traseu.process.criteria import EvaluationContext
 from traseu.process.definition import (
-    QUALIFICATION_FRAMEWORKS,
     Kpi,
     ProcessDefinition,
     Stage,
@@ -47,20 +56,6 @@ from traseu.process.definition import (
 from traseu.process.engine import evaluate_stage
 from traseu.processes.selectors import process_definition
 
-FRAMEWORK = "bant"
-QUESTION_LABELS: dict[str, Promise] = {
-    "budget": _("Budget"),
-    "authority": _("Authority"),
-    "need": _("Need"),
-    "timeline": _("Timeline"),
-}
-QUALIFICATION_STATUS_LABELS: dict[str, Promise] = {
-    "unknown": _("Unknown"),
-    "weak": _("Weak"),
-    "partial": _("Partial"),
-    "confirmed": _("Confirmed"),
-    "disqualifying": _("Disqualifying"),
-}
 # What the link beside an unmet criterion says, per panel of the page (see checklist.FIX_PANEL).
 FIX_LABELS: dict[str, Promise] = {
     "details": _("Edit the details"),
@@ -130,17 +125,6 @@ class TimelineRow:
 
 
 @dataclass(frozen=True)
-class QuestionRow:
-    """One qualification question: its current answer and every answer, newest first."""
-
-    criterion: str
-    label: str
-    status: str
-    status_label: str
-    answers: list[QualificationAnswer]
-
-
-@dataclass(frozen=True)
 class DocumentRow:
     kind: str
     label: str
@@ -173,6 +157,7 @@ class DealPage:
     tasks: list[TaskRow]
     timeline: list[TimelineRow]
     qualification: list[QuestionRow]
+    qualification_panel: QualificationPanel
     contacts: list[DealContact]
     other_contacts: list[Contact]
     documents: list[DocumentRow]
@@ -199,14 +184,19 @@ class DealPage:
         return [(role.value, str(role.label)) for role in BuyingRole]
 
 
-def deal_page(*, deal: Deal, now: dt.datetime | None = None) -> DealPage:
+def deal_page(
+    *, deal: Deal, now: dt.datetime | None = None, framework: str | None = None
+) -> DealPage:
     """Everything the deal page shows for ``deal`` (fetched with ``deal_for``), in fixed queries.
 
     The checklists are evaluated on the same facts snapshot the transition service builds, so
-    the page shows exactly what a move would be refused for.
+    the page shows exactly what a move would be refused for. The qualification panel shows
+    ``framework`` if it is a known one, else the framework of the deal's process.
     """
     now = now or timezone.now()
     definition = process_definition(deal.process_version)
+    shown = shown_framework(framework, definition)
+    questions = qualification_rows(deal, shown)
     stage = definition.stage(deal.stage) or definition.first_stage
     context = EvaluationContext(facts=deal_facts(deal, now=now), now=now)
     next_stage = _next_stage(definition, stage)
@@ -233,7 +223,8 @@ def deal_page(*, deal: Deal, now: dt.datetime | None = None) -> DealPage:
         stage_tasks=[row for row in tasks if row.task.stage == stage.key],
         tasks=tasks,
         timeline=_timeline(activities, definition),
-        qualification=_qualification(deal),
+        qualification=questions,
+        qualification_panel=qualification_panel(shown, definition, questions),
         contacts=list(
             deal.deal_contacts.select_related("contact").order_by(
                 "contact__last_name", "contact__first_name", "pk"
@@ -353,29 +344,6 @@ def _timeline(activities: list[Activity], definition: ProcessDefinition) -> list
         )
         for activity in logged
     ]
-
-
-def _qualification(deal: Deal) -> list[QuestionRow]:
-    answers: dict[str, list[QualificationAnswer]] = defaultdict(list)
-    rows = QualificationAnswer.objects.filter(deal=deal, framework=FRAMEWORK).select_related(
-        "answered_by"
-    )
-    for answer in rows.order_by("criterion", "-answered_at", "-pk"):
-        answers[answer.criterion].append(answer)
-    questions = []
-    for criterion in QUALIFICATION_FRAMEWORKS[FRAMEWORK]:
-        history = answers.get(criterion, [])
-        status = history[0].status if history else "unknown"
-        questions.append(
-            QuestionRow(
-                criterion=criterion,
-                label=str(QUESTION_LABELS.get(criterion, criterion)),
-                status=status,
-                status_label=str(QUALIFICATION_STATUS_LABELS.get(status, status)),
-                answers=history,
-            )
-        )
-    return questions
 
 
 def document_kinds(definition: ProcessDefinition) -> list[str]:

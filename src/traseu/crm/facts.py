@@ -44,15 +44,27 @@ def _account_values(deal: Deal) -> dict[str, Any]:
     }
 
 
-def qualification_current(deal_id: int) -> dict[str, dict[str, str]]:
-    """The newest answer per framework and criterion: ``{"bant": {"budget": "confirmed"}}``."""
-    current: dict[str, dict[str, str]] = {}
+def qualification_current_answers(
+    deal_id: int,
+) -> dict[str, dict[str, tuple[str, dt.datetime]]]:
+    """The newest answer per framework and criterion with its time (one query):
+    ``{"bant": {"budget": ("confirmed", answered_at)}}``."""
+    current: dict[str, dict[str, tuple[str, dt.datetime]]] = {}
     answers = QualificationAnswer.objects.filter(deal_id=deal_id).order_by(
         "framework", "criterion", "-answered_at", "-pk"
     )
-    for framework, criterion, status in answers.values_list("framework", "criterion", "status"):
-        current.setdefault(framework, {}).setdefault(criterion, status)
+    rows = answers.values_list("framework", "criterion", "status", "answered_at")
+    for framework, criterion, status, answered_at in rows:
+        current.setdefault(framework, {}).setdefault(criterion, (status, answered_at))
     return current
+
+
+def qualification_current(deal_id: int) -> dict[str, dict[str, str]]:
+    """The newest answer per framework and criterion: ``{"bant": {"budget": "confirmed"}}``."""
+    return {
+        framework: {criterion: status for criterion, (status, _at) in answers.items()}
+        for framework, answers in qualification_current_answers(deal_id).items()
+    }
 
 
 def deal_facts(deal: Deal, *, now: dt.datetime) -> DealFacts:
@@ -62,6 +74,7 @@ def deal_facts(deal: Deal, *, now: dt.datetime) -> DealFacts:
             "type", "stage", "done", "done_at", "created_at", "template"
         )
     )
+    answers = qualification_current_answers(deal.pk)
     return DealFacts(
         deal=_deal_values(deal, now),
         account=_account_values(deal),
@@ -78,7 +91,14 @@ def deal_facts(deal: Deal, *, now: dt.datetime) -> DealFacts:
             for _, stage, done, _, _, template in activities
             if template
         ],
-        qualification=qualification_current(deal.pk),
+        qualification={
+            framework: {criterion: status for criterion, (status, _at) in current.items()}
+            for framework, current in answers.items()
+        },
+        qualification_answered={
+            framework: {criterion: at for criterion, (_status, at) in current.items()}
+            for framework, current in answers.items()
+        },
         documents=[
             DocumentFact(kind=kind, status=status)
             for kind, status in DealDocument.objects.filter(deal_id=deal.pk).values_list(

@@ -304,7 +304,8 @@ class StageChange(models.Model):
 
     Rows chain: each row's ``from_stage`` and ``from_entered_at`` are the previous row's
     ``to_stage`` and ``changed_at``. ``criteria`` keeps every criterion the gate evaluated
-    (met or not) at that moment; ``overridden`` says a manager waived the unmet ones.
+    (met or not) at that moment; ``overridden`` says a manager waived the unmet ones;
+    ``qualification`` the qualification answers that held then.
     """
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
@@ -327,6 +328,8 @@ class StageChange(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     overridden = models.BooleanField(_("gate overridden"), default=False)
     criteria = models.JSONField(_("criteria at the move"), default=list, blank=True)
+    # The current qualification answers when the deal moved: {"bant": {"budget": "confirmed"}}.
+    qualification = models.JSONField(_("qualification at the move"), default=dict, blank=True)
 
     class Meta:
         ordering = ["deal", "changed_at", "pk"]
@@ -368,6 +371,7 @@ class QualificationAnswer(models.Model):
 
     Answers are appended, never edited: the newest answer per framework and criterion is the
     deal's current qualification, and older ones show how it was learned along the route.
+    ``evidence`` says what the answer rests on (an e-mail, a meeting, a document).
     """
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="qualification_answers")
@@ -385,6 +389,7 @@ class QualificationAnswer(models.Model):
         ],
     )
     note = models.TextField(_("note"), blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
     stage = models.CharField(_("stage"), max_length=63, blank=True)
     answered_at = models.DateTimeField(_("answered"))
     answered_by = models.ForeignKey(

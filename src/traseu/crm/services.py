@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from traseu.audit import services as audit
 from traseu.core.errors import Conflict, InvalidInput, NotFound
 from traseu.core.models import User
 from traseu.crm.models import (
@@ -36,6 +37,7 @@ from traseu.crm.models import (
 )
 from traseu.crm.transitions import create_stage_tasks, stage_probability
 from traseu.process.definition import QUALIFICATION_STATUSES
+from traseu.process.qualification import question_problem
 from traseu.processes.models import ProcessVersion
 from traseu.processes.selectors import process_definition
 
@@ -117,6 +119,14 @@ def deal_create(
             data={"stage": first.key, "process": definition.key, "version": process_version.number},
         )
         create_stage_tasks(deal=deal, stage=first, now=now, actor=acting_user)
+        audit.record(
+            action="create",
+            obj=deal,
+            actor=acting_user,
+            deal_id=deal.pk,
+            at=now,
+            after=audit.values(deal),
+        )
     return deal
 
 
@@ -165,12 +175,22 @@ def deal_update(
         deal.version = F("version") + 1
         deal.save(update_fields=[*changes, "version", "updated_at"])
         deal.refresh_from_db()
+        after, now = {n: _jsonable(getattr(deal, n)) for n in changes}, clock()
         TimelineEvent.objects.create(
             deal=deal,
             kind="deal.updated",
-            at=clock(),
+            at=now,
             actor=acting_user,
-            data={"before": before, "after": {n: _jsonable(getattr(deal, n)) for n in changes}},
+            data={"before": before, "after": after},
+        )
+        audit.record(
+            action="update",
+            obj=deal,
+            actor=acting_user,
+            deal_id=deal.pk,
+            at=now,
+            before=before,
+            after=after,
         )
     return deal
 
@@ -225,6 +245,14 @@ def activity_log(
             actor=acting_user,
             data={"activity": activity.pk, "type": type, "subject": subject},
         )
+        audit.record(
+            action="create",
+            obj=activity,
+            actor=acting_user,
+            deal_id=deal.pk,
+            at=now,
+            after=audit.values(activity),
+        )
     return activity
 
 
@@ -246,6 +274,15 @@ def task_complete(*, task_id: int, acting_user: User, clock: Clock = timezone.no
                 actor=acting_user,
                 data={"task": task.pk, "template": task.template, "subject": task.subject},
             )
+        audit.record(
+            action="update",
+            obj=task,
+            actor=acting_user,
+            deal_id=task.deal_id,
+            at=task.done_at,
+            before={"done": False, "done_at": None},
+            after=audit.values(task, ("done", "done_at")),
+        )
     return task
 
 
@@ -258,15 +295,27 @@ def deal_contact_set(
             _("Unknown buying role '%(role)s'.") % {"role": role}, details={"field": "role"}
         )
     with transaction.atomic():
-        link, _created = DealContact.objects.update_or_create(
+        previous = DealContact.objects.filter(deal=deal, contact=contact).first()
+        link, created = DealContact.objects.update_or_create(
             deal=deal, contact=contact, defaults={"role": role}
         )
+        now = clock()
         TimelineEvent.objects.create(
             deal=deal,
             kind="contact.role",
-            at=clock(),
+            at=now,
             actor=acting_user,
             data={"contact": contact.pk, "name": str(contact), "role": role},
+        )
+        audit.record(
+            action="create" if created else "update",
+            obj=link,
+            actor=acting_user,
+            deal_id=deal.pk,
+            at=now,
+            label=f"{contact} ({link.get_role_display()})",
+            before=audit.values(previous) if previous else {},
+            after=audit.values(link),
         )
     return link
 
@@ -296,6 +345,7 @@ def deal_document_set(
     with transaction.atomic():
         document = DealDocument.objects.filter(deal=deal, kind=kind).order_by("-updated_at").first()
         document = document or DealDocument(deal=deal, kind=kind)
+        before = audit.values(document) if document.pk else {}
         document.title, document.status, document.updated_at = title, status, now
         document.link = link or document.link
         document.save()
@@ -305,6 +355,15 @@ def deal_document_set(
             at=now,
             actor=acting_user,
             data={"document": kind, "status": status, "title": title},
+        )
+        audit.record(
+            action="update" if before else "create",
+            obj=document,
+            actor=acting_user,
+            deal_id=deal.pk,
+            at=now,
+            before=before,
+            after=audit.values(document),
         )
     return document
 
@@ -317,15 +376,20 @@ def qualification_answer(
     acting_user: User,
     framework: str = "bant",
     note: str = "",
+    evidence: str = "",
     clock: Clock = timezone.now,
 ) -> QualificationAnswer:
-    """Answer (or re-answer) a qualification question; earlier answers stay as history."""
+    """Answer (or re-answer) a qualification question of a known framework (the registry in
+    :mod:`traseu.process.qualification`); earlier answers stay as history."""
     if status not in QUALIFICATION_STATUSES:
         raise InvalidInput(
             _("Unknown qualification status '%(status)s'; use one of: %(statuses)s.")
             % {"status": status, "statuses": ", ".join(QUALIFICATION_STATUSES)},
             details={"field": "status"},
         )
+    problem = question_problem(framework.lower(), criterion.lower())
+    if problem is not None:
+        raise InvalidInput(problem.message, details={"field": problem.field})
     now = clock()
     with transaction.atomic():
         answer = QualificationAnswer.objects.create(
@@ -334,6 +398,7 @@ def qualification_answer(
             criterion=criterion.lower(),
             status=status,
             note=note,
+            evidence=evidence,
             stage=deal.stage,
             answered_at=now,
             answered_by=acting_user,
@@ -344,6 +409,14 @@ def qualification_answer(
             at=now,
             actor=acting_user,
             data={"framework": framework, "criterion": criterion, "status": status},
+        )
+        audit.record(
+            action="create",
+            obj=answer,
+            actor=acting_user,
+            deal_id=deal.pk,
+            at=now,
+            after=audit.values(answer),
         )
     return answer
 
@@ -391,6 +464,13 @@ def normalise_domain(raw: str) -> str:
     return domain.rstrip(".")
 
 
+def _account_changed(account: Account) -> None:
+    """Keep the account's ICP fit scores and recognition keys current (prospecting)."""
+    from traseu.prospecting.fit import account_changed  # here: prospecting imports the CRM
+
+    account_changed(account=account)
+
+
 def account_create(*, acting_user: User, **values: Any) -> Account:
     """Create an account (a company). Unknown fields are refused; the name is required."""
     unknown = sorted(set(values) - set(ACCOUNT_FIELDS))
@@ -400,7 +480,11 @@ def account_create(*, acting_user: User, **values: Any) -> Account:
             details={"fields": unknown},
         )
     values.setdefault("name", "")
-    return Account.objects.create(**_clean_account(values))
+    with transaction.atomic():
+        account = Account.objects.create(**_clean_account(values))
+        audit.record(action="create", obj=account, actor=acting_user, after=audit.values(account))
+        _account_changed(account)
+    return account
 
 
 def account_update(
@@ -433,6 +517,7 @@ def account_update(
                 code="stale_version",
                 details={"version": account.version},
             )
+        before = audit.values(account, cleaned)
         for name, value in cleaned.items():
             if name == "custom":
                 account.custom = {**(account.custom or {}), **dict(value or {})}
@@ -440,6 +525,14 @@ def account_update(
                 setattr(account, name, value)
         account.version += 1
         account.save()
+        _account_changed(account)
+        audit.record(
+            action="update",
+            obj=account,
+            actor=acting_user,
+            before=before,
+            after=audit.values(account, cleaned),
+        )
     return account
 
 
@@ -460,4 +553,7 @@ def contact_create(*, acting_user: User, **values: Any) -> Contact:
     if values.get("email"):
         values["email"] = str(values["email"]).lower()
     values.setdefault("last_name", "")
-    return Contact.objects.create(**values)
+    with transaction.atomic():
+        contact = Contact.objects.create(**values)
+        audit.record(action="create", obj=contact, actor=acting_user, after=audit.values(contact))
+    return contact

@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from traseu.audit import services as audit
 from traseu.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from traseu.core.models import Role, User
 from traseu.crm.facts import deal_facts
@@ -28,6 +29,7 @@ from traseu.process.engine import Decision, MoveKind, plan_transition
 from traseu.processes.selectors import process_definition
 
 Clock = Callable[[], dt.datetime]
+MOVE_AUDIT_FIELDS = ("stage", "status", "probability", "lost_reason", "closed_at")
 
 
 class GateRejected(Conflict):
@@ -122,9 +124,10 @@ def deal_move_to_stage(
         deal = _locked_deal(deal_id)
         now = clock()
         definition = process_definition(deal.process_version)
+        facts = deal_facts(deal, now=now)
         decision = plan_transition(
             definition,
-            deal_facts(deal, now=now),
+            facts,
             from_stage=deal.stage,
             to_stage=to_stage.strip(),
             reason=reason,
@@ -135,6 +138,7 @@ def deal_move_to_stage(
         if not decision.allowed:
             raise GateRejected(decision)
         outcome = MoveOutcome(deal=deal, decision=decision)
+        before = audit.values(deal, MOVE_AUDIT_FIELDS)
         for step_from, step_to, kind in _steps(definition, decision):
             _apply_step(
                 outcome,
@@ -147,9 +151,21 @@ def deal_move_to_stage(
                 via,
                 reason=reason,
                 lost_reason=lost_reason,
+                qualification={k: dict(v) for k, v in facts.qualification.items()},
             )
         deal.version += 1
         deal.save()
+        audit.record(
+            action="override" if decision.overridden else "move",
+            obj=deal,
+            actor=acting_user,
+            deal_id=deal.pk,
+            at=now,
+            before=before,
+            after=audit.values(deal, MOVE_AUDIT_FIELDS),
+            reason=lost_reason or reason,
+            via=None if via == "service" else via,
+        )
     return outcome
 
 
@@ -185,6 +201,7 @@ def _apply_step(
     *,
     reason: str,
     lost_reason: str,
+    qualification: dict[str, dict[str, str]],
 ) -> None:
     deal, decision = outcome.deal, outcome.decision
     first_step = not outcome.changes
@@ -204,6 +221,7 @@ def _apply_step(
             reason=(lost_reason or reason) if first_step else "",
             overridden=decision.overridden and first_step,
             criteria=[criterion_dict(r) for r in decision.checked] if first_step else [],
+            qualification=qualification,
         )
     )
     _enter(deal, target, now, lost_reason=lost_reason)

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from django.db import transaction
 
+from traseu.audit.context import audit_context
 from traseu.core.env import data_dir, env_str
 from traseu.core.models import Role, Team, User
 from traseu.crm.models import Deal
@@ -61,6 +62,7 @@ def ensure_people(password: str) -> dict[str, User]:
     return people
 
 
+@audit_context(via="demo")
 def run_demo(stdout: TextIO, *, deals_scale: float = 1.0) -> None:
     """Apply the shipped processes, create the team and, once, the demo pipeline."""
     for path in shipped_documents():

@@ -29,6 +29,7 @@ from traseu.process.definition import (
 from traseu.process.errors import DocumentProblem
 from traseu.process.facts import FIELDS, DealFacts, is_present
 from traseu.process.i18n import _
+from traseu.process.qualification import DEFAULT_FRAMEWORK
 
 FIELD_ROOTS = ("deal", "account")
 CEL_VARIABLES = ("deal", "account", "contacts", "activities", "tasks", "qualification", "documents")
@@ -76,6 +77,7 @@ class ParseContext:
 
     stage: str
     tasks_by_stage: Mapping[str, Sequence[str]]
+    framework: str = DEFAULT_FRAMEWORK  # the process's qualification framework
 
 
 class ParamReader:
@@ -312,15 +314,16 @@ class FieldCompare(CriterionKind):
 
 @register
 class QualificationAtLeast(CriterionKind):
-    """A qualification criterion (BANT's budget, say) is answered at least this well."""
+    """A qualification criterion (BANT's budget, say) is answered at least this well, and, with
+    ``within_days``, the answer is that fresh (given less than that many days ago)."""
 
     kind = "qualification"
     fact_area = "qualification"
     unmet_code = "qualification_below"
-    params = ("criterion", "at_least", "framework")
+    params = ("criterion", "at_least", "framework", "within_days")
 
     def parse(self, reader: ParamReader, context: ParseContext) -> dict[str, Any]:
-        framework = reader.text("framework", default="bant").lower()
+        framework = reader.text("framework", default=context.framework).lower()
         questions = QUALIFICATION_FRAMEWORKS.get(framework)
         if questions is None:
             reader.problem(
@@ -341,29 +344,48 @@ class QualificationAtLeast(CriterionKind):
             "framework": framework,
             "criterion": criterion,
             "at_least": reader.text("at_least", choices=QUALIFICATION_LADDER[1:]),
+            "within_days": reader.integer("within_days", default=0, minimum=0),
         }
 
     def default_key(self, params: Mapping[str, Any]) -> str:
         return f"{params['framework']}_{params['criterion']}"
 
     def describe(self, params: Mapping[str, Any]) -> str:
-        return _("%(framework)s %(criterion)s is at least %(status)s") % {
+        values = {
             "framework": params["framework"].upper(),
             "criterion": params["criterion"].capitalize(),
             "status": params["at_least"],
+            "days": params.get("within_days") or 0,
         }
+        if values["days"]:
+            message = _(
+                "%(framework)s %(criterion)s is at least %(status)s, "
+                "answered in the last %(days)d days"
+            )
+            return message % values
+        return _("%(framework)s %(criterion)s is at least %(status)s") % values
 
     def help(self, params: Mapping[str, Any]) -> str:
+        if params.get("within_days"):
+            return _("Ask the %(criterion)s question again and record the answer.") % {
+                "criterion": params["criterion"]
+            }
         return _("Answer the %(criterion)s question of the qualification.") % {
             "criterion": params["criterion"]
         }
 
     def check(self, params: Mapping[str, Any], context: EvaluationContext) -> bool:
-        answers = context.facts.qualification.get(params["framework"], {})
-        status = answers.get(params["criterion"], "unknown")
+        framework, criterion = params["framework"], params["criterion"]
+        status = context.facts.qualification.get(framework, {}).get(criterion, "unknown")
         if status not in QUALIFICATION_LADDER:
             return False  # "disqualifying" (or garbage) never satisfies a requirement
-        return QUALIFICATION_LADDER.index(status) >= QUALIFICATION_LADDER.index(params["at_least"])
+        if QUALIFICATION_LADDER.index(status) < QUALIFICATION_LADDER.index(params["at_least"]):
+            return False
+        days = params.get("within_days") or 0
+        if not days:
+            return True
+        answered = context.facts.qualification_answered.get(framework, {}).get(criterion)
+        return answered is not None and answered > context.now - dt.timedelta(days=days)
 
 
 @register

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from traseu.process.qualification import DEFAULT_FRAMEWORK
+from traseu.process.qualification import QUALIFICATION_FRAMEWORKS as QUALIFICATION_FRAMEWORKS
+from traseu.process.qualification import QUALIFICATION_LADDER as QUALIFICATION_LADDER
+from traseu.process.qualification import QUALIFICATION_STATUSES as QUALIFICATION_STATUSES
+
 
 class StageKind(StrEnum):
     PRE_SALE = "pre_sale"
@@ -39,16 +44,9 @@ BUYING_ROLES = (
     "other",
 )
 
-# The qualification seam: every framework answers its criteria with one of these statuses.
-# "disqualifying" is outside the ladder: it never satisfies an "at least" requirement.
-QUALIFICATION_LADDER = ("unknown", "weak", "partial", "confirmed")
-QUALIFICATION_STATUSES = (*QUALIFICATION_LADDER, "disqualifying")
-
-# Qualification frameworks a criterion may name, with their questions. BANT is built in; more
-# frameworks (MEDDICC, CHAMP, a team's own) arrive as data with the qualification module.
-QUALIFICATION_FRAMEWORKS: dict[str, tuple[str, ...]] = {
-    "bant": ("budget", "authority", "need", "timeline"),
-}
+# The qualification seam lives in traseu.process.qualification: the statuses (a ladder, plus
+# "disqualifying" outside it) and the registry of frameworks loaded from YAML (BANT, MEDDICC,
+# CHAMP, a team's own). Re-exported here, where criteria and pages have always imported them.
 
 # Statuses a deal document can have (the ``document_status`` criterion names some of them).
 DOCUMENT_STATUSES = (
@@ -176,6 +174,8 @@ class ProcessDefinition:
     lost_reasons: tuple[str, ...] = ()
     follow_up_days: tuple[int, int] = (14, 28)
     version: int | None = None
+    # The qualification framework the deal page asks about (and criteria default to).
+    qualification: str = DEFAULT_FRAMEWORK
 
     def stage(self, key: str) -> Stage | None:
         return next((stage for stage in self.stages if stage.key == key), None)

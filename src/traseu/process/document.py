@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from traseu.process.definition import CriterionSpec, ProcessDefinition, Stage, Technique
+from traseu.process.qualification import DEFAULT_FRAMEWORK
 
 # Parameters the loader derives (and would derive again) rather than reads from the document.
 _DERIVED = {"task_done": ("tasks",), "activity_logged": ("stage",)}
@@ -29,6 +30,8 @@ def _criterion(spec: CriterionSpec, stage: Stage) -> dict[str, Any]:
             params["in_stage"] = True
         if not params.get("within_days"):
             params.pop("within_days", None)
+    if spec.kind == "qualification" and not params.get("within_days"):
+        params.pop("within_days", None)
     if spec.kind == "document_status":
         params["status"] = list(spec.params["status"])
     entry: dict[str, Any] = {"kind": spec.kind, "key": spec.key, **params}
@@ -89,6 +92,8 @@ def to_document(definition: ProcessDefinition) -> dict[str, Any]:
     document["follow_up_days"] = list(definition.follow_up_days)
     if definition.lost_reasons:
         document["lost_reasons"] = list(definition.lost_reasons)
+    if definition.qualification != DEFAULT_FRAMEWORK:  # unwritten: old digests stay the same
+        document["qualification"] = definition.qualification
     if definition.techniques:
         document["techniques"] = [_technique(t) for t in definition.techniques.values()]
     document["stages"] = [_stage(stage) for stage in definition.stages]

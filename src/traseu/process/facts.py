@@ -74,7 +74,8 @@ class DealFacts:
     """Everything a gate may look at, as plain values.
 
     ``deal`` and ``account`` are mappings of field name to value (a ``custom`` key holds custom
-    attributes); ``qualification`` maps a framework key to ``{criterion: status}``.
+    attributes); ``qualification`` maps a framework key to ``{criterion: status}``, and
+    ``qualification_answered`` to ``{criterion: when that answer was given}``.
     """
 
     deal: Mapping[str, Any] = field(default_factory=dict)
@@ -84,6 +85,8 @@ class DealFacts:
     tasks: Sequence[TaskFact] = ()
     qualification: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     documents: Sequence[DocumentFact] = ()
+    # When each current answer in ``qualification`` was given (for ``within_days``).
+    qualification_answered: Mapping[str, Mapping[str, dt.datetime]] = field(default_factory=dict)
     _cel_cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def lookup(self, path: str) -> Any:

@@ -29,6 +29,7 @@ from traseu.process.definition import (
     Technique,
 )
 from traseu.process.errors import DocumentProblem, ProcessDocumentError
+from traseu.process.qualification import DEFAULT_FRAMEWORK, QUALIFICATION_FRAMEWORKS
 from traseu.process.techniques import parse_technique, shipped_library
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
@@ -45,6 +46,7 @@ TOP_FIELDS = (
     "techniques",
     "stages",
     "version",
+    "qualification",
 )
 STAGE_FIELDS = (
     "key",
@@ -264,7 +266,11 @@ def _kpis(reader: Reader) -> tuple[Kpi, ...]:
 
 
 def _stage(
-    item: Any, path: str, problems: list[DocumentProblem], tasks_by_stage: Mapping[str, list[str]]
+    item: Any,
+    path: str,
+    problems: list[DocumentProblem],
+    tasks_by_stage: Mapping[str, list[str]],
+    framework: str = DEFAULT_FRAMEWORK,
 ) -> Stage | None:
     reader = Reader(item, path, problems)
     if not reader.ok:
@@ -294,7 +300,7 @@ def _stage(
         reader.add(
             "responsible_role", "unknown_role", f"unknown role '{role}'; roles: {', '.join(ROLES)}"
         )
-    context = ParseContext(stage=key, tasks_by_stage=tasks_by_stage)
+    context = ParseContext(stage=key, tasks_by_stage=tasks_by_stage, framework=framework)
     stage = Stage(
         key=key,
         name=reader.text("name", required=True),
@@ -414,6 +420,7 @@ def build_definition(
     if not re.fullmatch(r"[A-Z]{3}", currency):
         reader.add("currency", "invalid_value", f"'{currency}' is not an ISO 4217 code like EUR")
     follow_up = _follow_up_days(reader)
+    framework = _framework(reader)
     techniques = _techniques(reader, shipped_library(language) if library is None else library)
 
     raw_stages = reader.items("stages")
@@ -428,7 +435,7 @@ def build_definition(
     stages = [
         (path, stage)
         for path, item in raw_stages
-        if (stage := _stage(item, path, problems, tasks_by_stage)) is not None
+        if (stage := _stage(item, path, problems, tasks_by_stage, framework)) is not None
     ]
     _unique([(f"{path}.key", stage.key) for path, stage in stages], "stage", problems)
     _route_problems(stages, problems, reader.at("stages"))
@@ -453,6 +460,7 @@ def build_definition(
         allow_skip=reader.boolean("allow_skip", default=True),
         lost_reasons=reader.strings("lost_reasons"),
         follow_up_days=follow_up,
+        qualification=framework,
     )
     return (None if problems else definition), problems
 
@@ -462,6 +470,20 @@ def _used(stages: list[tuple[str, Stage]], techniques: Mapping[str, Technique]) 
     for _, stage in stages:
         keys += [key for key in stage.techniques if key in techniques and key not in keys]
     return keys
+
+
+def _framework(reader: Reader) -> str:
+    """The qualification framework the process asks about (``bant`` unless named)."""
+    key = reader.text("qualification", default=DEFAULT_FRAMEWORK).lower()
+    if key not in QUALIFICATION_FRAMEWORKS:
+        reader.add(
+            "qualification",
+            "unknown_framework",
+            f"unknown qualification framework '{key}'; known: "
+            + ", ".join(QUALIFICATION_FRAMEWORKS),
+        )
+        return DEFAULT_FRAMEWORK
+    return key
 
 
 def _follow_up_days(reader: Reader) -> tuple[int, int]:

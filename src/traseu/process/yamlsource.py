@@ -30,13 +30,26 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+# A document expands to at most this many values. Aliases let a few lines stand for billions of
+# values (the "billion laughs"); counting while building stops that before it costs anything.
+MAX_VALUES = 200_000
+
+
+class _TooLarge(Exception):
+    pass
+
+
 class _Builder:
     def __init__(self) -> None:
         self.source_map = SourceMap()
         self.problems: list[DocumentProblem] = []
         self._constructor = yaml.SafeLoader("")
+        self._values = 0
 
     def build(self, node: yaml.Node, path: str) -> Any:
+        self._values += 1
+        if self._values > MAX_VALUES:
+            raise _TooLarge
         self.source_map.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
@@ -76,5 +89,13 @@ def parse(text: str) -> tuple[Any, SourceMap, list[DocumentProblem]]:
     if node is None:
         return None, SourceMap(), []
     builder = _Builder()
-    value = builder.build(node, "")
+    try:
+        value = builder.build(node, "")
+    except _TooLarge:
+        problem = DocumentProblem(
+            "document_too_large",
+            "",
+            f"the document expands to more than {MAX_VALUES:,} values (nested aliases?)",
+        )
+        return None, SourceMap(), [problem]
     return value, builder.source_map, builder.problems

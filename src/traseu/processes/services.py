@@ -8,6 +8,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from traseu.audit import services as audit
 from traseu.core.errors import PermissionDenied
 from traseu.core.models import User
 from traseu.process.definition import ProcessDefinition
@@ -48,6 +49,7 @@ def process_apply_definition(
             source=source,
             created_by=acting_user,
         )
+        audit.record(action="apply", obj=version, actor=acting_user, after=audit.values(version))
     return ApplyResult(version, created=True)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -54,6 +55,7 @@ from traseu.crm.services import (
     qualification_answer,
     task_complete,
 )
+from traseu.processes.selectors import process_definition
 
 TEMPLATE = "crm/deal.html"
 Save = Callable[[Deal, User, Any], object]
@@ -96,7 +98,9 @@ def _writable_deal(request: HtmxHttpRequest, deal_id: int) -> Deal:
 def _context(
     request: HtmxHttpRequest, deal: Deal, bound: dict[str, PanelForm] | None = None
 ) -> dict[str, Any]:
-    page = deal_page(deal=deal)
+    # The qualification panel's framework: the one posted with an answer, or picked in the URL.
+    framework = request.POST.get("framework") or request.GET.get("framework")
+    page = deal_page(deal=deal, framework=framework)
     user = _user(request)
     return {
         "page": page,
@@ -163,7 +167,9 @@ def _saved(request: HtmxHttpRequest, deal_id: int, panel: str, also: Sequence[st
     if request.htmx:
         return _fragments(request, _context(request, _deal(request, deal_id)), panel, also)
     messages.success(request, _("Saved."))
-    return HttpResponseRedirect(f"{reverse('deal', args=[deal_id])}#{panel}", status=303)
+    framework = request.POST.get("framework", "") if panel == "qualification" else ""
+    query = f"?{urlencode({'framework': framework})}" if framework else ""
+    return HttpResponseRedirect(f"{reverse('deal', args=[deal_id])}{query}#{panel}", status=303)
 
 
 # The panels' writes.
@@ -223,6 +229,8 @@ def _save_answer(deal: Deal, user: User, form: QualificationForm) -> None:
         criterion=data["criterion"],
         status=data["status"],
         note=data["note"],
+        evidence=data["evidence"],
+        framework=data["framework"] or process_definition(deal.process_version).qualification,
         acting_user=user,
     )
 

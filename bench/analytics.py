@@ -1,0 +1,128 @@
+"""Analytics reports on a large history, each beside a hand-written SQL query for the same figure.
+
+Run by ``make bench`` only with ``TRASEU_BENCH_ANALYTICS=1``. ``TRASEU_BENCH_ANALYTICS_DEALS``
+sets the number of deals (default 100,000, about five stage changes each; the issue's target is
+1,000,000). Each database runs in its own process: SQLite in a throwaway directory, and
+PostgreSQL when ``TRASEU_BENCH_PG_URL`` names a server (a database ``traseu_bench_analytics`` is
+created there and dropped afterwards); ``TRASEU_BENCH_ANALYTICS_SQLITE=0`` skips SQLite.
+``TRASEU_BENCH_ANALYTICS_REPEAT`` (default 3) is how many timed runs each median is of.
+
+For every report two rows: *figure* is the ORM query that computes the report's headline figure
+against one hand-written SQL statement for the same figure; *report* is the whole report (all
+its queries and the Python around them) against the same statement. Times are medians in ms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
+
+from bench import analytics_sql
+
+PG_DATABASE = "traseu_bench_analytics"
+
+
+def run() -> list[tuple[str, float, float]]:
+    rows = []
+    if os.environ.get("TRASEU_BENCH_ANALYTICS_SQLITE", "1") != "0":
+        rows += _child({"DATABASE_URL": ""}, "SQLite")
+    server = os.environ.get("TRASEU_BENCH_PG_URL", "")
+    if server:
+        url = _pg_database(server, create=True)
+        try:
+            rows += _child({"DATABASE_URL": url}, "PostgreSQL")
+        finally:
+            _pg_database(server, create=False)
+    return rows
+
+
+def _child(env: dict[str, str], label: str) -> list[tuple[str, float, float]]:
+    environment = {**os.environ, **env, "TRASEU_DATA_DIR": tempfile.mkdtemp(prefix="traseu-ab-")}
+    if not env["DATABASE_URL"]:
+        environment.pop("DATABASE_URL")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.analytics", label],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = []
+    for line in done.stdout.splitlines():
+        if line.startswith("{"):
+            print(f"  {label}: " + ", ".join(f"{k} {v:,}" for k, v in json.loads(line).items()))
+        elif line.startswith("["):
+            name, value, baseline = json.loads(line)
+            rows.append((name, value, baseline))
+    return rows
+
+
+def _pg_database(server: str, *, create: bool) -> str:
+    import psycopg
+
+    parts = urlsplit(server)
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
+        if create:
+            connection.execute(f"CREATE DATABASE {PG_DATABASE}")
+    return urlunsplit(parts._replace(path=f"/{PG_DATABASE}"))
+
+
+def timed(call: Callable[[], object], repeat: int) -> float:
+    """Median milliseconds of ``repeat`` calls, after one warm-up call."""
+    call()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def child(label: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "traseu.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.analytics_data import generate
+
+    call_command("migrate", verbosity=0)
+    deals = int(os.environ.get("TRASEU_BENCH_ANALYTICS_DEALS", "100000"))
+    start = time.perf_counter()
+    counts = generate(deals)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    counts["load seconds"] = round(time.perf_counter() - start)
+    print(json.dumps(counts), flush=True)
+    repeat = int(os.environ.get("TRASEU_BENCH_ANALYTICS_REPEAT", "3"))
+    total, total_sql = 0.0, 0.0
+    for name, figure, report, sql in analytics_sql.measures():
+        baseline = timed(lambda sql=sql: analytics_sql.execute(sql), repeat)
+        whole = timed(report, repeat)
+        print(json.dumps([f"analytics {label} {name}: figure", timed(figure, repeat), baseline]))
+        print(json.dumps([f"analytics {label} {name}: report", whole, baseline]), flush=True)
+        total, total_sql = total + whole, total_sql + baseline
+    print(json.dumps([f"analytics {label} dashboard (7 reports)", total, total_sql]))
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) > 1:
+        child(argv[1])
+        return 0
+    for name, value, baseline in run():
+        print(f"{name:<52} {value:>10,.1f} {baseline:>10,.1f} {value / baseline:>8,.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,3 @@
+from traseu.audit.views import urlpatterns
+
+__all__ = ["urlpatterns"]
