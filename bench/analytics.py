@@ -4,7 +4,8 @@ Run by ``make bench`` only with ``TRASEU_BENCH_ANALYTICS=1``. ``TRASEU_BENCH_ANA
 sets the number of deals (default 100,000, about five stage changes each; the issue's target is
 1,000,000). Each database runs in its own process: SQLite in a throwaway directory, and
 PostgreSQL when ``TRASEU_BENCH_PG_URL`` names a server (a database ``traseu_bench_analytics`` is
-created there and dropped afterwards); ``TRASEU_BENCH_ANALYTICS_SQLITE=0`` skips SQLite.
+created there and dropped afterwards, or kept and reused with ``TRASEU_BENCH_PG_KEEP=1``);
+``TRASEU_BENCH_ANALYTICS_SQLITE=0`` skips SQLite.
 ``TRASEU_BENCH_ANALYTICS_REPEAT`` (default 3) is how many timed runs each median is of.
 
 For every report two rows: *figure* is the ORM query that computes the report's headline figure
@@ -34,44 +35,54 @@ def run() -> list[tuple[str, float, float]]:
     if os.environ.get("TRASEU_BENCH_ANALYTICS_SQLITE", "1") != "0":
         rows += _child({"DATABASE_URL": ""}, "SQLite")
     server = os.environ.get("TRASEU_BENCH_PG_URL", "")
+    keep = os.environ.get("TRASEU_BENCH_PG_KEEP") == "1"
     if server:
-        url = _pg_database(server, create=True)
+        url = _pg_database(server, create=True, keep=keep)
         try:
             rows += _child({"DATABASE_URL": url}, "PostgreSQL")
         finally:
-            _pg_database(server, create=False)
+            if not keep:
+                _pg_database(server, create=False, keep=False)
     return rows
 
 
 def _child(env: dict[str, str], label: str) -> list[tuple[str, float, float]]:
+    """Run one database's measurements in a fresh process; each result is echoed to stderr
+    as it comes (a million deals take a while)."""
     environment = {**os.environ, **env, "TRASEU_DATA_DIR": tempfile.mkdtemp(prefix="traseu-ab-")}
     if not env["DATABASE_URL"]:
         environment.pop("DATABASE_URL")
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.analytics", label],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    command = [sys.executable, "-m", "bench.analytics", label]
     rows = []
-    for line in done.stdout.splitlines():
-        if line.startswith("{"):
-            print(f"  {label}: " + ", ".join(f"{k} {v:,}" for k, v in json.loads(line).items()))
-        elif line.startswith("["):
-            name, value, baseline = json.loads(line)
-            rows.append((name, value, baseline))
+    with subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None
+        for line in child.stdout:
+            print(f"  {label}: {line.strip()}", file=sys.stderr, flush=True)
+            if line.startswith("{"):
+                facts = json.loads(line)
+                print(f"  {label}: " + ", ".join(f"{k} {v:,}" for k, v in facts.items()))
+            elif line.startswith("["):
+                name, value, baseline = json.loads(line)
+                rows.append((name, value, baseline))
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, command)
     return rows
 
 
-def _pg_database(server: str, *, create: bool) -> str:
+def _pg_database(server: str, *, create: bool, keep: bool) -> str:
+    """Create (or, ``create`` false, drop) the benchmark's own database on ``server``; with
+    ``keep`` an existing one is reused, so a large history is generated only once."""
     import psycopg
 
     parts = urlsplit(server)
     with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
-        if create:
-            connection.execute(f"CREATE DATABASE {PG_DATABASE}")
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE]
+        ).fetchone()
+        if not (keep and exists):
+            connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
+            if create:
+                connection.execute(f"CREATE DATABASE {PG_DATABASE}")
     return urlunsplit(parts._replace(path=f"/{PG_DATABASE}"))
 
 
@@ -95,13 +106,21 @@ def child(label: str) -> None:
     from django.db import connection
 
     from bench.analytics_data import generate
+    from traseu.crm.models import Activity, Deal, StageChange
 
     call_command("migrate", verbosity=0)
     deals = int(os.environ.get("TRASEU_BENCH_ANALYTICS_DEALS", "100000"))
     start = time.perf_counter()
-    counts = generate(deals)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    if Deal.objects.exists():  # a kept PostgreSQL database: reuse its history
+        counts = {
+            "deals": Deal.objects.count(),
+            "stage changes": StageChange.objects.count(),
+            "activities": Activity.objects.count(),
+        }
+    else:
+        counts = generate(deals)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     counts["load seconds"] = round(time.perf_counter() - start)
     print(json.dumps(counts), flush=True)
     repeat = int(os.environ.get("TRASEU_BENCH_ANALYTICS_REPEAT", "3"))

@@ -21,8 +21,6 @@ from django.db.models import Case, Count, Max, Q, Sum, When
 from traseu.analytics.funnel import reached_counts
 from traseu.analytics.paths import (
     DEVIATIONS,
-    deviating_deals,
-    deviation_conditions,
     deviation_mask,
     deviations_in,
     early_wins,
@@ -97,23 +95,18 @@ class ConformanceReport:
 
 
 def conformance_report(scope: Scope) -> ConformanceReport:
-    """Conformance of the scope's cohort. Seven queries, whatever the number of deals."""
+    """Conformance of the scope's cohort. Six queries, whatever the number of deals."""
     rows = deal_buckets(scope)
     owners = dict(
         User.objects.filter(pk__in={r["owner_id"] for r in rows}).values_list("pk", "username")
     )
     teams = dict(Team.objects.filter(pk__in={r["team_id"] for r in rows}).values_list("pk", "name"))
-    latest = list(
-        scope.cohort()
-        .filter(deviating_deals(scope.definitions))
-        .order_by("-created_at", "-pk")
-        .values_list("pk", flat=True)[:LIST_LIMIT]
-    )
     listed = (
-        Deal.objects.filter(pk__in=latest)
+        scope.cohort()
         .annotate(mask=deviation_mask(scope.definitions))
+        .filter(mask__gt=0)
         .select_related("owner")
-        .order_by("-created_at", "-pk")
+        .order_by("-created_at", "-pk")[:LIST_LIMIT]
     )
     return ConformanceReport(
         scope=scope,
@@ -181,20 +174,11 @@ def _stage_conditions(scope: Scope, key: str) -> dict[str, Q]:
 def _stages(scope: Scope) -> list[StageConformance]:
     """Per stage: the deals that reached it, those with each deviation there, and with any.
 
-    Two queries. The deviations: the moves that are one (cheap key tests), and every move of
-    the deals that entered some stage twice (for loops), are grouped by deal with a 0/1 flag per
-    stage and deviation, and the flags are added up; so each deal counts once per stage and
-    deviation, without COUNT(DISTINCT). The deals that reached each stage come from the
-    funnel's grouping of the cohort by furthest position.
+    Two queries. The deviations: the cohort's moves are grouped by deal with a 0/1 flag per
+    stage and deviation (and the number of entries per stage, for loops), and the flags are
+    added up; so each deal counts once per stage and deviation, without COUNT(DISTINCT). The
+    deals that reached each stage come from the funnel's grouping by furthest position.
     """
-    entries = scope.changes(cohort=True).exclude(kind=MoveKind.LOST)
-    looping = (
-        entries.values("deal", "to_stage").annotate(n=Count("pk")).filter(n__gt=1).values("deal")
-    )
-    conditions = deviation_conditions(scope.definitions)
-    moves = scope.changes(cohort=True).filter(
-        functools.reduce(operator.or_, conditions.values(), Q(deal__in=looping))
-    )
     per_deal: dict[str, Any] = {}
     totals: dict[str, Any] = {}
     for index, info in enumerate(scope.route_stages):
@@ -209,6 +193,7 @@ def _stages(scope: Scope) -> list[StageConformance]:
         totals[f"t{index}_loop"] = Sum(Case(When(looped, then=1), default=0))
         anything = functools.reduce(operator.or_, flags, looped)
         totals[f"t{index}_any"] = Sum(Case(When(anything, then=1), default=0))
+    moves = scope.changes(cohort=True)
     found = moves.values("deal").annotate(**per_deal).aggregate(**totals)
     reached = reached_counts(scope)
     stages = []

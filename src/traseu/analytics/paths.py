@@ -154,18 +154,3 @@ def deviation_mask(definitions: Mapping[int, ProcessDefinition]) -> Subquery:
 def deviations_in(mask: int | None) -> list[str]:
     """The deviations a :func:`deviation_mask` value holds."""
     return [name for bit, name in enumerate(DEVIATIONS) if (mask or 0) & (1 << bit)]
-
-
-def deviating_deals(definitions: Mapping[int, ProcessDefinition]) -> Q:
-    """For a deal queryset: the deal has a deviation (tested with uncorrelated IN lists)."""
-    conditions = deviation_conditions(definitions)
-    rows = StageChange.objects.order_by()
-    some = functools.reduce(operator.or_, conditions.values())
-    loops = (
-        rows.exclude(kind=MoveKind.LOST)
-        .values("deal", "to_stage")
-        .annotate(entries=Count("pk"))
-        .filter(entries__gt=1)
-        .values("deal")
-    )
-    return Q(pk__in=rows.filter(some).values("deal")) | Q(pk__in=loops)
