@@ -23,6 +23,7 @@ from traseu.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from traseu.core.models import Role, User
 from traseu.crm.facts import deal_facts
 from traseu.crm.models import Activity, ActivityType, Deal, DealStatus, StageChange, TimelineEvent
+from traseu.crm.signals import deal_moved
 from traseu.process.criteria import CriterionResult
 from traseu.process.definition import ProcessDefinition, Stage, StageKind
 from traseu.process.engine import Decision, MoveKind, plan_transition
@@ -166,6 +167,7 @@ def deal_move_to_stage(
             reason=lost_reason or reason,
             via=None if via == "service" else via,
         )
+        deal_moved.send(sender=Deal, outcome=outcome, actor=acting_user, now=now, via=via)
     return outcome
 
 

@@ -45,6 +45,7 @@ from traseu.crm.dealforms import (
 )
 from traseu.crm.dealpage import deal_page, document_label
 from traseu.crm.models import Activity, ActivityType, Contact, Deal
+from traseu.crm.panels import deal_panels
 from traseu.crm.services import (
     account_update,
     activity_log,
@@ -102,12 +103,14 @@ def _context(
     framework = request.POST.get("framework") or request.GET.get("framework")
     page = deal_page(deal=deal, framework=framework)
     user = _user(request)
+    may_write = _may_write(user)
     return {
         "page": page,
         "deal": deal,
         "forms": page_forms(page, bound or {}),
-        "may_write": _may_write(user),
+        "may_write": may_write,
         "may_override": user.may_override_gates,
+        "extra_panels": deal_panels(deal, user, may_write=may_write),
     }
 
 
