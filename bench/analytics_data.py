@@ -150,9 +150,19 @@ def _deal(
         "source": SOURCES[pk % len(SOURCES)],
         "custom": {},
         "stage_entered_at": w.entered,
+        "expected_close": _expected_close(pk, w),
         "created_at": w.changes[0]["at"],
         "closed_at": w.closed,
     }
+
+
+def _expected_close(pk: int, w: Walk) -> dt.date | None:
+    """A close date for the period forecast: the close for closed deals, one to seventeen
+    weeks after entering the current stage for open ones (from the id, so the random sequence
+    that shapes the paths is unchanged)."""
+    if w.closed is not None:
+        return w.closed.date()
+    return None if w.entered is None else (w.entered + dt.timedelta(days=7 + pk % 113)).date()
 
 
 def _change(pk: int, deal: dict[str, Any], c: dict[str, Any]) -> dict[str, Any]:

@@ -76,6 +76,7 @@ def measures() -> list[Measure]:
             sql.conformance(),
         ),
         ("team", lambda: team.grouped(scope, "rep"), lambda: team.team_report(scope), sql.team()),
+        _forecast(definition, pg),
         (
             "techniques",
             lambda: techniques.technique_figures(scope),
@@ -211,6 +212,36 @@ class HandWritten:
             [],
         )
 
+    def forecast(
+        self,
+        chances: dict[str, float],
+        moments: tuple[dt.datetime, dt.datetime],
+        days: tuple[dt.date, dt.date],
+    ) -> Sql:
+        from django.db import connection
+
+        adapt = connection.ops.adapt_datetimefield_value
+        whens = " ".join(f"WHEN '{key}' THEN {p!r}" for key, p in chances.items())
+        p = f"(CASE d.stage {whens} ELSE 0 END)"
+        category = (
+            f"CASE WHEN d.status = 'won' THEN 'closed' WHEN d.status = 'lost' THEN 'omitted' "
+            f"WHEN {p} >= 0.7 THEN 'commit' WHEN {p} >= 0.4 THEN 'best_case' ELSE 'pipeline' END"
+        )
+        return (
+            f"""SELECT {category}, COUNT(*), SUM(d.amount),
+                   SUM(CASE WHEN d.status = 'open' THEN d.amount * {p} ELSE d.amount END)
+                FROM crm_deal d
+                WHERE (d.status = 'open' AND d.expected_close >= %s AND d.expected_close < %s)
+                   OR (d.status IN ('won', 'lost') AND d.closed_at >= %s AND d.closed_at < %s)
+                GROUP BY 1""",  # noqa: S608
+            [
+                connection.ops.adapt_datefield_value(days[0]),
+                connection.ops.adapt_datefield_value(days[1]),
+                adapt(moments[0]),
+                adapt(moments[1]),
+            ],
+        )
+
     def techniques(self) -> Sql:
         return (
             f"""
@@ -231,3 +262,34 @@ class HandWritten:
             GROUP BY u.stage, u.technique""",  # noqa: S608
             [],
         )
+
+
+def _forecast(definition: Any, pg: bool) -> Measure:
+    """The period forecast of the quarter most open deals are expected to close in. *figure*
+    is the selector (the period's deals, their records, the model's probabilities, the Monte
+    Carlo draws; the trained model is cached after the warm-up call, as on a server); the SQL is
+    the category totals weighted by the designed probabilities, which the database alone can
+    compute (the model's probabilities it cannot)."""
+    from collections import Counter
+
+    from traseu.analytics.tables import ReportRequest
+    from traseu.crm.models import Deal, DealStatus
+    from traseu.forecasts.period import period_forecast
+    from traseu.forecasts.periods import parse_period, period_containing
+    from traseu.forecasts.reports import forecast_report
+
+    closes = Deal.objects.filter(status=DealStatus.OPEN, expected_close__isnull=False)
+    quarters = Counter(
+        period_containing(day).key
+        for day in closes.values_list("expected_close", flat=True)
+        if day is not None
+    )
+    key = quarters.most_common(1)[0][0] if quarters else ""
+    period = parse_period(key)
+    chances = {s.key: float(s.probability) for s in definition.route}
+    return (
+        f"forecast {key}",
+        lambda: period_forecast(period=period, process="classic"),
+        lambda: forecast_report(ReportRequest(process="classic", options={"period": key})),
+        HandWritten([], pg).forecast(chances, period.bounds(), (period.start, period.end)),
+    )

@@ -61,6 +61,11 @@ api.add_decorator(rate_limited, mode="view")
 api.add_router("/processes", processes)
 api.add_router("", crm)
 api.add_router("/audit", "traseu.audit.api.router")
+api.add_router("", "traseu.aftersale.api.router")
+api.add_router("/webhooks", "traseu.events.api.router")
+api.add_router("", "traseu.sales.api.router")
+api.add_router("", "traseu.sales.api_deal.router")
+api.add_router("/imports", "traseu.imports.api.router")
 
 # Last: any other path under /api/v1/ answers 404 in the API's error shape, not an HTML page.
 fallback = Router()

@@ -12,7 +12,16 @@ from typing import Any
 import dj_database_url
 import django_stubs_ext
 
-from traseu.core.env import data_dir, env_bool, env_int, env_list, env_str, secret_key
+from traseu.core.env import (
+    ConfigurationError,
+    cache_settings,
+    data_dir,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    secret_key,
+)
 
 django_stubs_ext.monkeypatch()
 
@@ -47,6 +56,10 @@ INSTALLED_APPS = [
     "traseu.forecasts",
     "traseu.prospecting",
     "traseu.analytics",
+    "traseu.imports",
+    "traseu.sales",
+    "traseu.events",
+    "traseu.aftersale",
 ]
 
 MIDDLEWARE = [
@@ -176,3 +189,40 @@ API_RATE_LIMIT_PER_CREDENTIAL = env_int("API_RATE_LIMIT_PER_CREDENTIAL", 3000)
 # Behind a proxy that appends the client's address to X-Forwarded-For (and only then).
 API_TRUST_X_FORWARDED_FOR = env_bool("API_TRUST_X_FORWARDED_FOR", default=False)
 API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)
+
+# The cache holds the sign-in throttle's and the API rate limits' counters. The default counts
+# per process; with several server processes set a shared one (docs/operations.md).
+CACHES = cache_settings(env_str("CACHE_URL", "locmem://"))
+
+# Email (docs/configuration.md#email): EMAIL_BACKEND is console, file, smtp, locmem or a dotted
+# path; by default SMTP when EMAIL_HOST is set, else the console. The file backend writes to
+# TRASEU_DATA_DIR/mail.
+EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=EMAIL_PORT == 465)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigurationError("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true")
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+_email_backend = env_str("EMAIL_BACKEND") or ("smtp" if env_str("EMAIL_HOST") else "console")
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(_email_backend, _email_backend)
+EMAIL_FILE_PATH = data_dir() / "mail"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Traseu <traseu@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address people open Traseu at, for links in emails.
+TRASEU_BASE_URL = env_str("TRASEU_BASE_URL", "http://127.0.0.1:8000")
+
+# Webhooks (docs/webhooks.md): seconds to wait for a receiver, attempts before giving up.
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 12, minimum=1)
+
+# Proposal PDFs (docs/sales.md): the folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf.
+TRASEU_PDF_FONT_DIR = env_str("TRASEU_PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")

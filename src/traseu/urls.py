@@ -14,6 +14,11 @@ urlpatterns = [
     path("processes/", include("traseu.processes.urls")),
     path("forecast/", include("traseu.forecasts.urls")),
     path("prospects/", include("traseu.prospecting.urls")),
+    path("", include("traseu.aftersale.urls")),  # delivery/, calendar/, deal panel writes
     path("reports/", include("traseu.analytics.urls")),
+    path("webhooks/", include("traseu.events.urls")),
+    path("sales/", include("traseu.sales.urls")),  # products/, proposals/, deal panel writes
+    path("imports/", include("traseu.imports.urls")),  # the import wizard and past imports
+    path("", include("traseu.exports.urls")),  # export/<kind>.<csv|xlsx>
     path("", include("traseu.crm.urls")),
 ]

@@ -3,7 +3,9 @@ document, so that access tests cover every route, including ones added later."""
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -80,9 +82,15 @@ def anonymous() -> Api:
     return Api(Client(), None)
 
 
+@functools.cache
+def document() -> Json:
+    """The OpenAPI document, as clients see it."""
+    return json.loads(json.dumps(ninja_api.get_openapi_schema()))  # type: ignore[no-any-return]
+
+
 def operations() -> list[tuple[str, str, Json]]:
     """Every (method, path template, operation) of the OpenAPI document."""
-    schema = json.loads(json.dumps(ninja_api.get_openapi_schema()))  # as clients see it
+    schema = document()
     return [
         (method.upper(), path.removeprefix("/api/v1"), operation)
         for path, methods in schema["paths"].items()
@@ -90,10 +98,23 @@ def operations() -> list[tuple[str, str, Json]]:
     ]
 
 
-def fill(path: str, **ids: Any) -> str:
-    for name, value in ids.items():
-        path = path.replace("{" + name + "}", str(value))
-    return path
+PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+def fill(path: str, *, default: Any = 1, **ids: Any) -> str:
+    """Put values into a path template: those given by name, and ``default`` for every other
+    parameter, so that a route added later (with a new ``{..._id}``) is filled too."""
+    return PATH_PARAMETER.sub(lambda match: str(ids.get(match.group(1), default)), path)
+
+
+def required_fields(operation: Json) -> list[str]:
+    """The JSON body fields an operation requires (none when it takes no JSON body)."""
+    content = operation.get("requestBody", {}).get("content", {})
+    schema = content.get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = document()["components"]["schemas"][name]
+    return list(schema.get("required", []))
 
 
 # A body each write route accepts, so that access checks are not answered by validation.
@@ -108,4 +129,22 @@ BODIES: dict[str, Any] = {
     "account_create": {"name": "Globex"},
     "account_update": {"name": "Globex"},
     "contact_create": {"last_name": "Pop"},
+    "deal_competitor_add": {"competitor_id": 1},
+    "deal_market_note_add": {"text": "They compare us with Globex."},
+    "deal_contract_round_add": {"asked_by": "client", "asked": "A 5% discount"},
+    "deal_proposal_create": {},
+    "deal_competitor_winner": {"competitor_id": None},
+    "deal_contract_create": {},
+    "deal_contract_update": {"terms": "Net 30"},
+    "deal_competitor_update": {"strengths": "Price"},
+    "proposal_update": {"title": "Offer"},
+    "proposal_line_add": {"description": "Setup", "quantity": "1", "unit_price": "100"},
+    "proposal_line_update": {"description": "Setup", "quantity": "2", "unit_price": "100"},
+    "proposal_status": {"status": "sent"},
+    "follow_up_complete_api": {"outcome": "not_reached"},
+    "product_create": {"name": "Seat", "code": "SEAT", "unit_price": "10", "currency": "EUR"},
+    "product_update": {"name": "Seat"},
+    "competitor_create": {"name": "Globex"},
+    "webhook_create": {"url": "http://127.0.0.1:9/hook", "event_kinds": ["deal.won"]},
+    "webhook_update": {"active": False},
 }

@@ -3,6 +3,7 @@ line, the demo; with the client's IP and a request id a person can quote."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from collections.abc import Callable
@@ -17,7 +18,10 @@ from traseu.cli import main
 from traseu.core.models import User
 from traseu.core.tokens import token_create
 from traseu.crm.models import Activity, Deal
+from traseu.crm.services import account_create
 from traseu.demo import run_demo
+from traseu.events import schedule
+from traseu.events.schedule import PeriodicJob
 
 pytestmark = pytest.mark.django_db
 MakeDeal = Callable[..., Deal]
@@ -140,10 +144,26 @@ def test_contexts_nest_and_a_token_outside_any_context_changes_nothing(
         pass
 
 
-def test_the_worker_records_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str] = []
-    monkeypatch.setattr(
-        "django.core.management.call_command", lambda *a, **kw: seen.append(current().via)
-    )
+# The real worker commits and closes its connection between tasks, as in production; a test
+# transaction would not survive that, so this test runs in autocommit like the worker does.
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_records_worker(
+    monkeypatch: pytest.MonkeyPatch, people: dict[str, User]
+) -> None:
+    """A change made by a job that ``traseu worker`` runs is recorded as done by the worker."""
+
+    def create_account(now: dt.datetime) -> int:
+        account_create(acting_user=people["manager"], name="Made by the worker")
+        return 1
+
+    name = "tests.audit.create_account"
+    job = PeriodicJob(name=name, every=dt.timedelta(hours=1), function=create_account)
+    monkeypatch.setitem(schedule._REGISTRY, name, job)
     assert main(["worker", "--batch"]) == 0
-    assert seen == ["worker"]
+    entry = AuditEntry.objects.get(object_type="account", action="create")
+    assert (entry.via, entry.actor, entry.object_label) == (
+        "worker",
+        people["manager"],
+        "Made by the worker",
+    )
+    assert current().via == "service", "the worker's context ends with the command"

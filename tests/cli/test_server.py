@@ -6,7 +6,8 @@ also runs for real in batch mode, which exits when the queue is empty.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 import pytest
@@ -56,16 +57,16 @@ def test_serve_refuses_a_bad_port(
     assert commands == []
 
 
-def test_worker_runs_the_database_worker(
-    traseu: Callable[..., Result], commands: list[Any]
+def test_worker_runs_the_task_worker_with_the_scheduler(
+    traseu: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    runs: list[dict[str, Any]] = []
+    monkeypatch.setattr("traseu.events.worker.run_worker", lambda **kw: runs.append(kw))
     assert traseu("worker").status == 0
-    assert commands == [
-        (
-            "db_worker",
-            (),
-            {"queue_name": "default", "batch": False, "reload": False, "startup_delay": True},
-        )
+    assert traseu("worker", "--no-scheduler", "--queue-name", "a,b").status == 0
+    assert runs == [
+        {"queue_names": ["default"], "batch": False, "scheduler": True},
+        {"queue_names": ["a", "b"], "batch": False, "scheduler": False},
     ]
 
 
@@ -119,6 +120,15 @@ def test_demo_migrates_loads_the_demo_then_serves(
 ) -> None:
     loaded: list[TextIO] = []
     monkeypatch.setattr("traseu.demo.run_demo", lambda stdout: loaded.append(stdout))
+    worker: list[str] = []
+
+    @contextlib.contextmanager
+    def background_worker(out: TextIO) -> Iterator[None]:
+        worker.append("started")
+        yield
+        worker.append(f"stopped after {len(commands)} command")
+
+    monkeypatch.setattr("traseu.events.worker.background_worker", background_worker)
 
     result = traseu("demo", "--port", "8001")
 
@@ -126,6 +136,7 @@ def test_demo_migrates_loads_the_demo_then_serves(
     assert len(loaded) == 1
     assert result.out.endswith(": up to date\n")
     assert commands == [("runserver", ("127.0.0.1:8001",), {"use_reloader": False})]
+    assert worker == ["started", "stopped after 1 command"], "a worker runs beside the server"
 
 
 @pytest.mark.django_db

@@ -14,6 +14,7 @@ from django.utils import timezone
 from traseu.core.models import User
 from traseu.crm.board import BoardFilters, board_for
 from traseu.crm.models import Deal, StageChange
+from traseu.prospecting.models import AccountFit, IdealCustomerProfile
 
 pytestmark = pytest.mark.django_db
 MakeDeal = Callable[..., Deal]
@@ -89,6 +90,89 @@ def test_filters_narrow_the_board(people: dict[str, User], make_deal: MakeDeal) 
     assert board.columns[0].count == 1
 
 
+def _fit(profile: IdealCustomerProfile, deal: Deal, score: int) -> None:
+    AccountFit.objects.create(
+        account=deal.account,
+        profile=profile,
+        score=score,
+        digest=profile.digest,
+        computed_at=timezone.now(),
+    )
+
+
+def _profile(key: str = "smb") -> IdealCustomerProfile:
+    return IdealCustomerProfile.objects.create(
+        key=key, name=key.upper(), source="", document={}, digest=key
+    )
+
+
+def test_the_icp_fit_filter_keeps_deals_whose_account_fits_enough(
+    people: dict[str, User], make_deal: MakeDeal
+) -> None:
+    smb, enterprise = _profile("smb"), _profile("enterprise")
+    strong, weak, unscored = make_deal(amount="1000"), make_deal(amount="2000"), make_deal()
+    _fit(smb, strong, 80)
+    _fit(smb, weak, 40)
+    _fit(enterprise, weak, 95)  # a fit with another profile does not count
+    _fit(enterprise, unscored, 90)
+
+    def shown(icp: int, min_fit: int | None = None) -> list[int]:
+        board = board_for(
+            user=people["rep"],
+            process_key="test-route",
+            filters=BoardFilters(icp=icp, min_fit=min_fit),
+        )
+        assert board.columns[0].count == len(board.columns[0].cards)
+        return sorted(card.deal.pk for card in board.columns[0].cards)
+
+    assert shown(icp=smb.pk, min_fit=60) == [strong.pk]
+    assert shown(icp=smb.pk, min_fit=40) == [strong.pk, weak.pk]
+    assert shown(icp=smb.pk) == [strong.pk, weak.pk]  # scored against it at all
+    assert shown(icp=enterprise.pk, min_fit=91) == [weak.pk]
+    board = board_for(
+        user=people["rep"], process_key="test-route", filters=BoardFilters(icp=smb.pk, min_fit=60)
+    )
+    assert board.columns[0].total == 1000  # the column's totals are filtered too
+
+
+def test_the_icp_fit_filter_on_the_page(
+    client: Client, people: dict[str, User], make_deal: MakeDeal
+) -> None:
+    smb = _profile()
+    strong, weak = make_deal(), make_deal()
+    Deal.objects.filter(pk=strong.pk).update(title="Strong fit")
+    Deal.objects.filter(pk=weak.pk).update(title="Weak fit")
+    _fit(smb, strong, 85)
+    client = signed_in(client, people["rep"])
+
+    page = client.get(f"/pipeline/test-route/?icp={smb.pk}&min_fit=50").content.decode()
+    assert "Strong fit" in page
+    assert "Weak fit" not in page
+    assert f'<option value="{smb.pk}" selected>SMB</option>' in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("min_fit=50", "Choose the profile the fit is measured against."),
+        ("icp=999999&min_fit=50", "Select a valid choice."),
+        ("icp={smb}&min_fit=101", "Ensure this value is less than or equal to 100."),
+    ],
+)
+def test_a_bad_icp_filter_shows_its_error_and_filters_nothing(
+    client: Client, people: dict[str, User], make_deal: MakeDeal, query: str, message: str
+) -> None:
+    smb = _profile()
+    make_deal()
+    page = (
+        signed_in(client, people["rep"])
+        .get("/pipeline/test-route/?" + query.format(smb=smb.pk))
+        .content.decode()
+    )
+    assert message in page
+    assert "1 deal" in page
+
+
 def test_invalid_filters_show_errors_and_filter_nothing(
     client: Client, people: dict[str, User], make_deal: MakeDeal
 ) -> None:
@@ -117,6 +201,27 @@ def test_board_queries_do_not_grow_with_deals(people: dict[str, User], make_deal
     for _ in range(8):
         make_deal()
     assert count() == few
+
+
+def test_filtering_by_icp_fit_adds_no_query(people: dict[str, User], make_deal: MakeDeal) -> None:
+    """The fit filter joins the account's stored fit into the board's own queries."""
+    smb = _profile()
+    _fit(smb, make_deal(), 70)
+
+    def count(filters: BoardFilters) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            board = board_for(user=people["rep"], process_key="test-route", filters=filters)
+            for column in board.columns:
+                for card in column.cards:
+                    _ = card.deal.account.name, card.deal.owner.username, card.next_task
+        return len(queries)
+
+    fitting = BoardFilters(icp=smb.pk, min_fit=50)
+    plain = count(BoardFilters())
+    assert count(fitting) == plain
+    for _ in range(6):
+        _fit(smb, make_deal(), 90)
+    assert count(fitting) == plain
 
 
 def test_show_more_pages_a_column(

@@ -116,3 +116,34 @@ def test_scoring_costs_the_same_queries_for_any_number_of_deals(
     with django_assert_max_num_queries(8):  # type: ignore[operator]
         scores = deal_scores(deals=deals, user=people["rep"])
     assert len(scores) == count
+
+
+def test_reasons_only_for_the_deals_asked_and_the_same_probabilities_in_a_batch(
+    route: ProcessVersion, people: dict[str, User]
+) -> None:
+    """A period's forecast wants reasons for the deals it lists only; the probabilities, scored
+    in one batch, are those each deal gets when scored alone."""
+    many_deals(route, people["rep"], won=8, lost=8)
+    hot = history_deal(
+        route, people["rep"], path=PRE_SALE[:2], answers=[(0.5, "budget", "confirmed")]
+    )
+    cold = history_deal(route, people["rep"], path=PRE_SALE[:2], answers=[(0.5, "budget", "weak")])
+
+    both = {
+        s.deal.pk: s
+        for s in deal_scores(
+            deals=[hot, cold],
+            user=people["rep"],
+            clock=soon,
+            reasons_for={hot.pk},
+            source=Deal.objects.filter(status=DealStatus.OPEN),
+        )
+    }
+    alone = [deal_scores(deals=[deal], user=people["rep"], clock=soon)[0] for deal in (hot, cold)]
+
+    assert both[hot.pk].reasons
+    assert not both[cold.pk].reasons
+    assert [both[s.deal.pk].probability for s in alone] == pytest.approx(
+        [s.probability for s in alone], abs=1e-12
+    )
+    assert alone[1].reasons  # without reasons_for, every deal gets its reasons

@@ -20,7 +20,9 @@ def run(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[st
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS") and not key.startswith("SECURE_")
+        # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests' fixture in this process
+        if key not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        and not key.startswith("SECURE_")
     }
     environment |= {"TRASEU_DATA_DIR": str(tmp_path), **PRODUCTION, **env}
     return subprocess.run(

@@ -14,20 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import (
-    Avg,
-    Count,
-    Expression,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-)
+from django.db.models import Count, Expression, F, IntegerField, Q, Sum, Value
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce
 
 from traseu.analytics.scope import Scope
 from traseu.analytics.sql import SecondsBetween, days, month_index, month_start
@@ -72,10 +60,17 @@ class TeamReport:
 
 
 def team_report(scope: Scope) -> TeamReport:
-    """The closed deals of the period grouped by every dimension: one query per dimension,
-    one for the span of months when the period is open, and two for the names of reps and
-    teams (eight at most)."""
-    groups = {dimension: grouped(scope, dimension) for dimension in DIMENSIONS}
+    """The closed deals of the period grouped by every dimension. The database groups them by
+    all five dimensions at once and returns additive parts (counts and sums) that are added up
+    per dimension here: one query over the deals, one over their done activities, one for the
+    span of months when the period is open, and two for the names of reps and teams."""
+    parts = _parts(scope)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for dimension in DIMENSIONS:
+        totals: dict[Any, dict[str, Any]] = {}
+        for row in parts:
+            _add(totals.setdefault(row[dimension], {"group": row[dimension]}), row)
+        groups[dimension] = [_finish(row) for row in totals.values()]
     names = _names(groups)
     return TeamReport(
         scope=scope,
@@ -86,53 +81,89 @@ def team_report(scope: Scope) -> TeamReport:
     )
 
 
-def grouped(scope: Scope, dimension: str) -> list[dict[str, Any]]:
-    """The figures of the deals closed in the period, per group of one dimension."""
-    closed = (
-        scope.deals()
-        .filter(scope.period("closed_at"), status__in=[DealStatus.WON, DealStatus.LOST])
-        .annotate(done_activities=Coalesce(_done_activities(), 0))
+SUMS = ("closed", "won", "won_amount", "won_with_amount", "cycle_sum", "acts")
+KEYS = [f"by_{name}" for name in DIMENSIONS]  # annotation names (some dimensions are fields)
+
+
+def _parts(scope: Scope) -> list[dict[str, Any]]:
+    """Counts and sums per combination of the five dimensions (a few thousand rows at most:
+    reps x sources x products x months), with the done activities of each combination's deals
+    from a second query over the activities joined to the same deals."""
+    closed = scope.deals().filter(
+        scope.period("closed_at"), status__in=[DealStatus.WON, DealStatus.LOST]
     )
+    span = scope.span(closed, "closed_at")
+    dimensions = {f"by_{name}": _dimension(name, span) for name in DIMENSIONS}
     won = Q(status=DealStatus.WON)
-    span = scope.span(closed, "closed_at") if dimension == "month" else None
-    return list(
-        closed.annotate(group=_dimension(dimension, span))
-        .values("group")
+    rows = list(
+        closed.annotate(**dimensions)
+        .values(*KEYS)
         .annotate(
             closed=Count("pk"),
             won=Count("pk", filter=won),
             won_amount=Sum("amount", filter=won),
             won_with_amount=Count("amount", filter=won),
-            cycle=Avg(SecondsBetween("closed_at", "created_at"), filter=won),
-            acts=Sum("done_activities"),
+            cycle_sum=Sum(SecondsBetween("closed_at", "created_at"), filter=won),
         )
-        .order_by("group")
-    )
-
-
-def _dimension(name: str, span: tuple[dt.datetime, dt.datetime] | None) -> Expression | F:
-    if name == "month":
-        return month_index("closed_at", *span) if span else Value(None, IntegerField())
-    if name == "rep":
-        return F("owner_id")
-    if name == "team":
-        return F("team_id")
-    if name == "source":
-        return F("source")
-    if name == "product":
-        return KeyTextTransform("product", "custom")
-    raise ValueError(name)
-
-
-def _done_activities() -> Subquery:
-    rows = (
-        Activity.objects.filter(deal=OuterRef("pk"), done=True)
         .order_by()
-        .values("deal")
-        .annotate(n=Count("pk"))
-        .values("n")
     )
-    return Subquery(rows)
+    activities = (
+        Activity.objects.filter(done=True, deal__in=closed)
+        .annotate(**{f"by_{n}": _dimension(n, span, prefix="deal__") for n in DIMENSIONS})
+        .values(*KEYS)
+        .annotate(acts=Count("pk"))
+        .order_by()
+    )
+    acts = {tuple(row[k] for k in KEYS): row["acts"] for row in activities}
+    for row in rows:
+        row["acts"] = acts.get(tuple(row[k] for k in KEYS), 0)
+        for name in DIMENSIONS:
+            row[name] = row.pop(f"by_{name}")
+    return rows
+
+
+def grouped(scope: Scope, dimension: str) -> list[dict[str, Any]]:
+    """The figures of the deals closed in the period, per group of one dimension."""
+    totals: dict[Any, dict[str, Any]] = {}
+    for row in _parts(scope):
+        _add(totals.setdefault(row[dimension], {"group": row[dimension]}), row)
+    return [_finish(row) for row in totals.values()]
+
+
+def _add(total: dict[str, Any], row: dict[str, Any]) -> None:
+    for key in SUMS:
+        if row[key] is not None:
+            total[key] = total.get(key, 0) + row[key]
+
+
+def _finish(total: dict[str, Any]) -> dict[str, Any]:
+    won = total.get("won", 0)
+    cycle = total.get("cycle_sum")
+    return {
+        "group": total["group"],
+        "closed": total.get("closed", 0),
+        "won": won,
+        "won_amount": total.get("won_amount"),
+        "won_with_amount": total.get("won_with_amount", 0),
+        "cycle": cycle / won if won and cycle is not None else None,
+        "acts": total.get("acts", 0),
+    }
+
+
+def _dimension(
+    name: str, span: tuple[dt.datetime, dt.datetime] | None, *, prefix: str = ""
+) -> Expression | F:
+    if name == "month":
+        return month_index(f"{prefix}closed_at", *span) if span else Value(None, IntegerField())
+    if name == "rep":
+        return F(f"{prefix}owner_id")
+    if name == "team":
+        return F(f"{prefix}team_id")
+    if name == "source":
+        return F(f"{prefix}source")
+    if name == "product":
+        return KeyTextTransform("product", f"{prefix}custom")
+    raise ValueError(name)
 
 
 def _order(row: TeamRow) -> tuple[bool, str]:

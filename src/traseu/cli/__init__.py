@@ -17,12 +17,16 @@ from traseu.cli import (
     backup,
     deal,
     errors,
+    exports,
     forecast,
+    imports,
     process,
     prospecting,
     report,
     server,
+    token,
     user,
+    webhooks,
 )
 
 EPILOG = (
@@ -41,7 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"traseu {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in (server, process, deal, user, audit, backup, forecast, prospecting, report):
+    for group in (
+        server,
+        process,
+        deal,
+        user,
+        audit,
+        backup,
+        forecast,
+        prospecting,
+        report,
+        imports,
+        exports,
+        webhooks,
+        token,
+    ):
         group.register(commands)
     return parser
 

@@ -38,14 +38,24 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     show = sub.add_parser("show", help="a deal's summary and stage history")
     show.add_argument("deal", type=int, metavar="DEAL", help="the deal's number")
+    show.add_argument(
+        "--as",
+        dest="user",
+        metavar="USER",
+        help="show it only if USER may see it (default: the operator sees every deal)",
+    )
     show.set_defaults(func=show_command)
 
 
 def move_command(args: argparse.Namespace) -> int:
     setup_django()
+    from traseu.crm.access import deal_for, may_write, require_deal_writer
     from traseu.crm.transitions import deal_move_to_stage
 
     user = acting_user(args.user, missing=WHO_MOVES)
+    deal = deal_for(user, args.deal)  # the same 404 / 403 as the pages and the API
+    if may_write(user):  # a read-only user hears it from the move itself
+        require_deal_writer(user, deal)
     outcome = deal_move_to_stage(
         deal_id=args.deal,
         to_stage=args.stage,
@@ -73,14 +83,17 @@ def _move_lines(outcome: MoveOutcome) -> list[str]:
 
 def show_command(args: argparse.Namespace) -> int:
     setup_django()
-    deal = _deal(args.deal)
+    deal = _deal(args.deal, getattr(args, "user", None))
     print("\n".join([*_summary(deal), "", "history:", *_history(deal)]))
     return EXIT_OK
 
 
-def _deal(deal_id: int) -> Deal:
+def _deal(deal_id: int, username: str | None) -> Deal:
+    from traseu.crm.access import deal_for
     from traseu.crm.selectors import deal_get
 
+    if username:
+        return deal_for(acting_user(username, missing=""), deal_id)
     return deal_get(deal_id=deal_id)
 
 

@@ -30,6 +30,8 @@ REPORTS: dict[str, str] = {
     "techniques": "traseu.analytics.outputs:technique_output",
     "probabilities": "traseu.forecasts.reports:probabilities_report",
     "forecast": "traseu.forecasts.reports:forecast_report",
+    "feedback": "traseu.aftersale.reportpage:feedback_output",
+    "competitors": "traseu.sales.report:competitors_output",
 }
 FORMATS = ("table", "json", "csv")
 

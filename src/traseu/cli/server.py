@@ -38,11 +38,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     worker = commands.add_parser(
         "worker",
-        help="run background tasks (reminders, follow-ups) from the database queue",
-        description="Run the database task worker (django_tasks_db's db_worker).",
+        help="run background tasks and periodic jobs (webhooks, reminders, stalled-deal alerts)",
+        description="Run the database task worker (django_tasks_db) and the scheduler of "
+        "periodic jobs in one process; several workers may run at once (docs/operations.md). "
+        "SIGTERM or Ctrl+C stops it after the task in progress.",
     )
     worker.add_argument("--batch", action="store_true", help="run the queued tasks, then exit")
     worker.add_argument("--queue-name", default="default", help="queues, comma-separated, or '*'")
+    worker.add_argument(
+        "--no-scheduler", action="store_true", help="run queued tasks only, no periodic jobs"
+    )
     worker.set_defaults(func=worker_command)
 
     migrate = commands.add_parser("migrate", help="create or update the database tables")
@@ -83,12 +88,23 @@ def migrate_database() -> None:
 
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    _create_cache_table()
     if not pending:
         print(f"{database_label()}: up to date")
         return
     print(f"{database_label()}: applying {len(pending)} migrations ...", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
     print(f"{database_label()}: up to date")
+
+
+def _create_cache_table() -> None:
+    """With ``CACHE_URL=db://`` the throttle and rate-limit counters need their table."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    backends = {cache["BACKEND"] for cache in settings.CACHES.values()}
+    if "django.core.cache.backends.db.DatabaseCache" in backends:
+        call_command("createcachetable", verbosity=0)
 
 
 def database_label() -> str:
@@ -126,21 +142,23 @@ def demo_command(args: argparse.Namespace) -> int:
 
     run_demo(sys.stdout)
     if not args.no_serve:
-        serve(args.host, args.port)
+        from traseu.events.worker import background_worker
+
+        with background_worker(sys.stdout):
+            serve(args.host, args.port)
     return EXIT_OK
 
 
 @audit_context(via="worker")
 def worker_command(args: argparse.Namespace) -> int:
     setup_django()
-    from django.core.management import call_command
+    from traseu.events.worker import configure_logging, run_worker
 
-    call_command(
-        "db_worker",
-        queue_name=args.queue_name,
+    configure_logging()
+    run_worker(
+        queue_names=args.queue_name.split(","),
         batch=args.batch,
-        reload=False,
-        startup_delay=not args.batch,
+        scheduler=not args.no_scheduler,
     )
     return EXIT_OK
 

@@ -28,7 +28,8 @@ class UserAdmin(BaseUserAdmin[User]):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin[Team]):
-    list_display = ("name", "created_at")
+    list_display = ("name", "sharing", "created_at")
+    list_filter = ("sharing",)
     search_fields = ("name",)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -70,3 +71,36 @@ def secret_key(debug: bool) -> str:
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+CACHE_TABLE = "traseu_cache"
+
+
+def cache_settings(url: str) -> dict[str, dict[str, object]]:
+    """``CACHES`` from ``CACHE_URL``: where the sign-in throttle and the API rate limits count.
+
+    ``locmem://`` (the default) counts in each process's memory; the others are shared by every
+    process that names them: ``db://`` (Django's database cache in the table traseu_cache,
+    created by ``traseu migrate``; nothing to install), ``file:///PATH`` (one machine),
+    ``redis://HOST:PORT/N`` (needs the ``redis`` package) and ``memcached://HOST:PORT`` (needs
+    ``pymemcache``). See docs/operations.md, "Several processes".
+    """
+    scheme, _, rest = url.strip().partition("://")
+    backends = {
+        "locmem": ("django.core.cache.backends.locmem.LocMemCache", "traseu", None),
+        "db": ("django.core.cache.backends.db.DatabaseCache", rest or CACHE_TABLE, None),
+        "file": ("django.core.cache.backends.filebased.FileBasedCache", rest, None),
+        "redis": ("django.core.cache.backends.redis.RedisCache", url.strip(), "redis"),
+        "memcached": ("django.core.cache.backends.memcached.PyMemcacheCache", rest, "pymemcache"),
+    }
+    if scheme not in backends or "://" not in url:
+        raise ConfigurationError(
+            f"CACHE_URL={url!r}: use locmem://, db://, file:///PATH, redis://HOST:PORT/N "
+            "or memcached://HOST:PORT"
+        )
+    backend, location, package = backends[scheme]
+    if scheme in ("file", "memcached") and not location:
+        raise ConfigurationError(f"CACHE_URL={url!r} needs a location after {scheme}://")
+    if package is not None and importlib.util.find_spec(package) is None:
+        raise ConfigurationError(f"CACHE_URL={url!r} needs the Python package {package!r}")
+    return {"default": {"BACKEND": backend, "LOCATION": location}}

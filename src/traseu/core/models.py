@@ -17,8 +17,23 @@ class Role(models.TextChoices):
     READ_ONLY = "read_only", _("Read-only")
 
 
+class TeamSharing(models.TextChoices):
+    """What a sales rep may do with a teammate's deals (managers always see their teams')."""
+
+    PRIVATE = "private", _("Private: each rep sees only their own deals")
+    READ = "read", _("Team read: reps see their teammates' deals")
+    WRITE = "write", _("Team write: reps see and edit their teammates' deals")
+
+
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
+    sharing = models.CharField(
+        _("deal sharing"),
+        max_length=8,
+        choices=TeamSharing.choices,
+        default=TeamSharing.WRITE,
+        help_text=_("What the team's sales reps may do with each other's deals."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

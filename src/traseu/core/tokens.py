@@ -72,12 +72,13 @@ def token_create(
     return token, clear
 
 
-def token_revoke(*, token_id: int, acting_user: User, clock: Clock = timezone.now) -> AccessToken:
+def token_revoke(
+    *, token_id: int, acting_user: User | None, clock: Clock = timezone.now
+) -> AccessToken:
     """Revoke a token (idempotent). Its owner, an administrator or a superuser may; for anyone
-    else the token does not exist (NotFound)."""
-    tokens = AccessToken.objects.all()
-    if not (acting_user.is_superuser or acting_user.role == Role.ADMIN):
-        tokens = tokens.filter(user=acting_user)
+    else the token does not exist (NotFound). ``acting_user`` None is the operator on the
+    command line, who may revoke any token."""
+    tokens = tokens_manageable_by(acting_user)
     with transaction.atomic():
         token = tokens.select_for_update().filter(pk=token_id).first()
         if token is None:
@@ -119,6 +120,24 @@ def token_authenticate(token: str, *, clock: Clock = timezone.now) -> AccessToke
         AccessToken.objects.filter(pk=found.pk).update(last_used_at=now)
     note_token(prefix=found.prefix, actor=found.user)
     return found
+
+
+def tokens_manageable_by(user: User | None) -> QuerySet[AccessToken]:
+    """The tokens ``user`` may list and revoke: every token for administrators, superusers and
+    the command-line operator (None); their own for everyone else. Newest first."""
+    tokens = AccessToken.objects.select_related("user").order_by("-created_at", "-pk")
+    if user is None or user.is_superuser or user.role == Role.ADMIN:
+        return tokens
+    return tokens.filter(user=user)
+
+
+def token_state(token: AccessToken, *, now: dt.datetime | None = None) -> str:
+    """``active``, ``revoked`` or ``expired``."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= (now or timezone.now()):
+        return "expired"
+    return "active"
 
 
 def tokens_of(user: User, *, include_inactive: bool = False) -> QuerySet[AccessToken]:

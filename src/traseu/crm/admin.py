@@ -17,8 +17,18 @@ from traseu.crm.models import (
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin[Account]):
-    list_display = ("name", "domain", "industry", "country", "employees", "is_customer", "owner")
+    list_display = (
+        "name",
+        "domain",
+        "industry",
+        "country",
+        "employees",
+        "is_customer",
+        "owner",
+        "account_manager",
+    )
     list_filter = ("is_customer", "industry", "country")
+    raw_id_fields = ("owner", "account_manager")
     search_fields = ("name", "domain")
 
 

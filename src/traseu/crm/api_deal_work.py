@@ -72,7 +72,7 @@ def activity_new(request: HttpRequest, deal_id: int, payload: ActivityIn) -> Sta
     """Log something done (a call, a meeting...) or plan it (``done: false`` with ``due_at``)."""
     user = user_of(request)
     activity = activity_log(
-        deal=deal_for(user, deal_id),
+        deal=deal_for(user, deal_id, write=True),
         type=payload.type.value,
         subject=payload.subject,
         acting_user=user,
@@ -93,7 +93,7 @@ def activity_new(request: HttpRequest, deal_id: int, payload: ActivityIn) -> Sta
 def task_done(request: HttpRequest, deal_id: int, task_id: int) -> Activity:
     """Mark a task of the deal done (completing a done task changes nothing)."""
     user = user_of(request)
-    task = deal_activity(deal=deal_for(user, deal_id), activity_id=task_id)
+    task = deal_activity(deal=deal_for(user, deal_id, write=True), activity_id=task_id)
     return task_complete(task_id=task.pk, acting_user=user)
 
 
@@ -123,7 +123,7 @@ def qualification_new(
     """Answer (or re-answer) a qualification question; earlier answers stay as history."""
     user = user_of(request)
     answer = qualification_answer(
-        deal=deal_for(user, deal_id),
+        deal=deal_for(user, deal_id, write=True),
         criterion=payload.criterion,
         status=payload.status,
         acting_user=user,
@@ -154,8 +154,8 @@ def contact_set(
     """Put a contact on the deal with a buying role, or change the role."""
     user = user_of(request)
     return deal_contact_set(
-        deal=deal_for(user, deal_id),
-        contact=contact_get(contact_id=contact_id),
+        deal=deal_for(user, deal_id, write=True),
+        contact=contact_get(user=user, contact_id=contact_id),
         role=payload.role.value,
         acting_user=user,
     )
@@ -182,7 +182,7 @@ def document_set(
     """Record the deal's document of this kind (the newest one is updated) and its status."""
     user = user_of(request)
     return deal_document_set(
-        deal=deal_for(user, deal_id),
+        deal=deal_for(user, deal_id, write=True),
         kind=kind,
         title=payload.title,
         status=payload.status.value,

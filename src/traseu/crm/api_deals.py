@@ -74,7 +74,9 @@ def deal_new(request: HttpRequest, response: HttpResponse, payload: DealCreate) 
     user = user_of(request)
     deal = deal_create(
         title=payload.title,
-        account=referenced("account_id", lambda: account_get(account_id=payload.account_id)),
+        account=referenced(
+            "account_id", lambda: account_get(user=user, account_id=payload.account_id)
+        ),
         owner=deal_owner_for(user, payload.owner),
         process_version=referenced("process", lambda: process_version_latest(key=payload.process)),
         acting_user=user,
@@ -109,7 +111,7 @@ def deal_edit(
     """Change the fields sent. With a version (body or If-Match) a stale copy gets 409
     ``stale_version`` and nothing changes; ``details.version`` is the current one."""
     user = user_of(request)
-    deal_for(user, deal_id)
+    deal_for(user, deal_id, write=True)
     deal_update(
         deal_id=deal_id,
         acting_user=user,
@@ -136,7 +138,7 @@ def deal_move(
     route rule (``details.violations``); nothing changes. An override (managers, with a
     reason) waives unmet criteria, never rules."""
     user = user_of(request)
-    deal_for(user, deal_id)
+    deal_for(user, deal_id, write=True)
     outcome = deal_move_to_stage(
         deal_id=deal_id,
         to_stage=payload.to,

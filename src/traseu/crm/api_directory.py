@@ -1,4 +1,4 @@
-"""REST API of accounts and contacts. Both are shared by every team today (see crm.access)."""
+"""REST API of accounts and contacts, each limited to what the caller may see (crm.access)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from traseu.apikit.references import referenced
 from traseu.apikit.versions import expected_version, set_etag
 from traseu.core.models import User
 from traseu.core.selectors import user_active_get
+from traseu.crm.access import account_for
 from traseu.crm.models import Account, Contact
 from traseu.crm.schemas_directory import (
     AccountFilters,
@@ -40,17 +41,21 @@ accounts = Router(tags=["accounts"])
 contacts = Router(tags=["contacts"])
 
 
-def _owner(username: str | None) -> User | None:
+def _owner(username: str | None, field: str = "owner") -> User | None:
     if username is None:
         return None
-    return referenced("owner", lambda: user_active_get(username=username))
+    return referenced(field, lambda: user_active_get(username=username))
 
 
 @accounts.get("/", url_name="account_list", response=responses({200: AccountPage}, 400, 422))
 def account_index(request: HttpRequest, filters: Query[AccountFilters]) -> dict[str, Any]:
     """Accounts, filtered and sorted, a page at a time (follow ``next_cursor``)."""
     rows = account_list(
-        search=filters.q, domain=filters.domain, owner=filters.owner, customer=filters.customer
+        user=user_of(request),
+        search=filters.q,
+        domain=filters.domain,
+        owner=filters.owner,
+        customer=filters.customer,
     )
     page = paginate(
         rows, sort=filters.sort, keys=ACCOUNT_SORT_KEYS, cursor=filters.cursor, limit=filters.limit
@@ -68,11 +73,13 @@ def account_new(
     request: HttpRequest, response: HttpResponse, payload: AccountIn
 ) -> Status[Account]:
     """Create an account; the domain is cleaned (``https://www.acme.ro/`` is ``acme.ro``)."""
-    account = account_create(
-        acting_user=user_of(request), owner=_owner(payload.owner), **payload.values()
-    )
+    user = user_of(request)
+    # An account without an owner and without deals is visible to every team: the caller owns
+    # what they create unless they name someone else.
+    owner = _owner(payload.owner) if payload.owner is not None else user
+    account = account_create(acting_user=user, owner=owner, **payload.values())
     set_etag(response, account.version)
-    return Status(201, account_get(account_id=account.pk))
+    return Status(201, account_get(user=user, account_id=account.pk))
 
 
 @accounts.get(
@@ -80,7 +87,7 @@ def account_new(
 )
 def account(request: HttpRequest, response: HttpResponse, account_id: int) -> Account:
     """One account; its ``version`` is also the ETag."""
-    found = account_get(account_id=account_id)
+    found = account_get(user=user_of(request), account_id=account_id)
     set_etag(response, found.version)
     return found
 
@@ -97,16 +104,18 @@ def account_edit(
     """Change the fields sent. With a version (body or If-Match) a stale copy gets 409
     ``stale_version`` and nothing changes."""
     changes = payload.model_dump(exclude_unset=True, exclude={"version"})
-    if "owner" in changes:
-        changes["owner"] = _owner(changes["owner"])
-    account_get(account_id=account_id)
+    for field in ("owner", "account_manager"):
+        if field in changes:
+            changes[field] = _owner(changes[field], field)
+    user = user_of(request)
+    account_for(user, account_id, write=True)
     account_update(
         account_id=account_id,
-        acting_user=user_of(request),
+        acting_user=user,
         changes=changes,
         expected_version=expected_version(request, payload.version),
     )
-    updated = account_get(account_id=account_id)
+    updated = account_get(user=user, account_id=account_id)
     set_etag(response, updated.version)
     return updated
 
@@ -114,7 +123,7 @@ def account_edit(
 @contacts.get("/", url_name="contact_list", response=responses({200: ContactPage}, 400, 422))
 def contact_index(request: HttpRequest, filters: Query[ContactFilters]) -> dict[str, Any]:
     """Contacts, filtered and sorted, a page at a time (follow ``next_cursor``)."""
-    rows = contact_list(account=filters.account, search=filters.q)
+    rows = contact_list(user=user_of(request), account=filters.account, search=filters.q)
     page = paginate(
         rows, sort=filters.sort, keys=CONTACT_SORT_KEYS, cursor=filters.cursor, limit=filters.limit
     )
@@ -129,12 +138,15 @@ def contact_index(request: HttpRequest, filters: Query[ContactFilters]) -> dict[
 )
 def contact_new(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
     """Create a contact, on an account or not; a last name or an e-mail is needed."""
+    user = user_of(request)
     values = payload.model_dump(exclude={"account_id"})
     if payload.account_id is not None:
         account_id = payload.account_id
-        values["account"] = referenced("account_id", lambda: account_get(account_id=account_id))
-    contact = contact_create(acting_user=user_of(request), **values)
-    return Status(201, contact_get(contact_id=contact.pk))
+        values["account"] = referenced(
+            "account_id", lambda: account_for(user, account_id, write=True)
+        )
+    contact = contact_create(acting_user=user, **values)
+    return Status(201, contact_get(user=user, contact_id=contact.pk))
 
 
 @contacts.get(
@@ -142,4 +154,4 @@ def contact_new(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
 )
 def contact(request: HttpRequest, contact_id: int) -> Contact:
     """One contact."""
-    return contact_get(contact_id=contact_id)
+    return contact_get(user=user_of(request), contact_id=contact_id)

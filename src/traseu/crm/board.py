@@ -35,6 +35,10 @@ class BoardFilters:
     max_amount: Decimal | None = None
     close_from: dt.date | None = None
     close_to: dt.date | None = None
+    #: ICP fit: deals whose account scored at least ``min_fit`` (0-100) against the ideal
+    #: customer profile ``icp`` (an id). An account never scored against it does not match.
+    icp: int | None = None
+    min_fit: int | None = None
 
     def apply(self, deals: QuerySet[Deal]) -> QuerySet[Deal]:
         conditions = {
@@ -45,7 +49,14 @@ class BoardFilters:
             "expected_close__gte": self.close_from,
             "expected_close__lte": self.close_to,
         }
-        return deals.filter(**{k: v for k, v in conditions.items() if v is not None})
+        deals = deals.filter(**{k: v for k, v in conditions.items() if v is not None})
+        if self.icp is not None:
+            # A join on the account's stored fit (prospecting.AccountFit, one row per account
+            # and profile, so no deal repeats) in the same queries: their number is unchanged.
+            deals = deals.filter(
+                account__fits__profile_id=self.icp, account__fits__score__gte=self.min_fit or 0
+            )
+        return deals
 
 
 @dataclass

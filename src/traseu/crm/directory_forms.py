@@ -12,6 +12,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from traseu.core.errors import InvalidInput
+from traseu.core.models import User
+from traseu.crm.access import accounts_writable_by
 from traseu.crm.lists import AccountFilters, ContactFilters
 from traseu.crm.models import Account
 
@@ -42,10 +44,17 @@ class ContactForm(forms.Form):
     phone = forms.CharField(max_length=40, required=False, label=_("Phone"))
     job_title = forms.CharField(max_length=120, required=False, label=_("Job title"))
     account = forms.ModelChoiceField(
-        queryset=Account.objects.only("pk", "name").order_by("name"),
+        queryset=Account.objects.none(),
         required=False,
         label=_("Account"),
     )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only accounts the user may add contacts to are offered (or accepted).
+        field = self.fields["account"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = accounts_writable_by(user).only("pk", "name").order_by("name")
 
 
 def add_service_error(form: forms.Form, error: InvalidInput) -> None:

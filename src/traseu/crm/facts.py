@@ -1,16 +1,41 @@
 """Build the plain facts snapshot of a deal that the process engine evaluates.
 
 This is the only bridge from the database to the criteria: a criterion can only look at what
-is gathered here. Five small queries, whatever the deal's size.
+is gathered here. Five small queries, whatever the deal's size, plus a fixed few per registered
+provider (another app's facts, see :func:`register_facts_provider`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from traseu.crm.models import Activity, Deal, DealContact, DealDocument, QualificationAnswer
 from traseu.process.facts import ActivityFact, ContactFact, DealFacts, DocumentFact, TaskFact
+
+
+@dataclass(frozen=True)
+class FactsContribution:
+    """What another app adds to a deal's facts: ``deal.<field>`` values (each field declared in
+    :data:`traseu.process.facts.DEAL_FIELDS`) and documents for ``document_status``."""
+
+    deal: Mapping[str, Any] = field(default_factory=dict)
+    documents: Sequence[DocumentFact] = ()
+
+
+FactsProvider = Callable[[Deal, dt.datetime], FactsContribution]
+_PROVIDERS: list[FactsProvider] = []
+
+
+def register_facts_provider(provider: FactsProvider) -> FactsProvider:
+    """Add ``provider(deal, now)`` to every facts snapshot (an app calls this in its
+    ``AppConfig.ready``, so the CRM never imports the app). A provider runs a fixed number of
+    queries."""
+    if provider not in _PROVIDERS:
+        _PROVIDERS.append(provider)
+    return provider
 
 
 def _deal_values(deal: Deal, now: dt.datetime) -> dict[str, Any]:
@@ -75,8 +100,11 @@ def deal_facts(deal: Deal, *, now: dt.datetime) -> DealFacts:
         )
     )
     answers = qualification_current_answers(deal.pk)
+    contributions = [provider(deal, now) for provider in _PROVIDERS]
+    extra_values = {k: v for c in contributions for k, v in c.deal.items()}
+    extra_documents = [document for c in contributions for document in c.documents]
     return DealFacts(
-        deal=_deal_values(deal, now),
+        deal={**_deal_values(deal, now), **extra_values},
         account=_account_values(deal),
         contacts=[
             ContactFact(name=str(link.contact), role=link.role, email=link.contact.email)
@@ -104,5 +132,6 @@ def deal_facts(deal: Deal, *, now: dt.datetime) -> DealFacts:
             for kind, status in DealDocument.objects.filter(deal_id=deal.pk).values_list(
                 "kind", "status"
             )
-        ],
+        ]
+        + extra_documents,
     )

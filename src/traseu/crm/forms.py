@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
 from traseu.core.models import Team, User
@@ -24,9 +25,26 @@ class BoardFilterForm(forms.Form):
     close_to = forms.DateField(
         required=False, label=_("Closing to"), widget=forms.DateInput(attrs={"type": "date"})
     )
+    icp: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Ideal customer profile")
+    )
+    min_fit = forms.IntegerField(
+        required=False, min_value=0, max_value=100, label=_("ICP fit at least")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The profiles live in the prospecting app, which builds on this one: looked up by
+        # name so this module does not import it.
+        profiles = apps.get_model("prospecting", "IdealCustomerProfile")
+        field = self.fields["icp"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = profiles.objects.all()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("min_fit") is not None and not data.get("icp") and "icp" not in self.errors:
+            self.add_error("icp", _("Choose the profile the fit is measured against."))
         low, high = data.get("min_amount"), data.get("max_amount")
         if low is not None and high is not None and low > high:
             self.add_error("max_amount", _("The upper amount is below the lower one."))
@@ -47,6 +65,8 @@ class BoardFilterForm(forms.Form):
             max_amount=data.get("max_amount"),
             close_from=data.get("close_from"),
             close_to=data.get("close_to"),
+            icp=data["icp"].pk if data.get("icp") else None,
+            min_fit=data.get("min_fit"),
         )
 
 

@@ -4,8 +4,8 @@ Every selector here costs a fixed number of queries whatever the number of rows:
 pages are cut in SQL, related rows come with ``select_related``, and stage names and stall
 limits come from the (cached) process definitions of the few versions involved.
 
-Visibility: tasks and deals follow :mod:`traseu.crm.access`. Accounts and contacts are, for now,
-visible to every signed-in user; the permissions work will narrow them (in this module only).
+Visibility: every list is cut to what the user may see (:mod:`traseu.crm.access`); "my work"
+shows the user's own tasks and deals.
 """
 
 from __future__ import annotations
@@ -23,7 +23,12 @@ from django.utils.translation import gettext as _
 
 from traseu.core.errors import NotFound
 from traseu.core.models import User
-from traseu.crm.access import deals_visible_to
+from traseu.crm.access import (
+    account_for,
+    accounts_visible_to,
+    contacts_visible_to,
+    deals_visible_to,
+)
 from traseu.crm.board import stall_days
 from traseu.crm.models import Account, Activity, Contact, Deal, DealStatus
 from traseu.process.definition import Stage, StageKind
@@ -310,6 +315,7 @@ class AccountFilters:
 
 def accounts_page(
     *,
+    user: User,
     filters: AccountFilters,
     sort: str = "name",
     page: str | int | None = 1,
@@ -317,8 +323,10 @@ def accounts_page(
 ) -> Page[Any]:
     """A page of accounts matching ``filters`` (search over name, domain and industry), each
     with its owner and its number of open deals, in a whitelisted order."""
-    rows = Account.objects.select_related("owner").annotate(
-        open_deals=Count("deals", filter=Q(deals__status=DealStatus.OPEN))
+    rows = (
+        accounts_visible_to(user)
+        .select_related("owner")
+        .annotate(open_deals=Count("deals", filter=Q(deals__status=DealStatus.OPEN)))
     )
     rows = _search(rows, filters.search, ("name", "domain", "industry"))
     if filters.industry:
@@ -330,13 +338,13 @@ def accounts_page(
     return _page(ACCOUNT_SORTING.apply(rows, sort), page, per_page)
 
 
-def account_choices() -> dict[str, list[str]]:
+def account_choices(*, user: User) -> dict[str, list[str]]:
     """The industries and countries accounts have, for the list's filters (two queries).
 
     Industries differing only in case ("Software", "software") are offered once, as the
     industry filter ignores case.
     """
-    accounts = Account.objects.order_by()
+    accounts = accounts_visible_to(user).order_by()
     industries: dict[str, str] = {}
     for industry in accounts.exclude(industry="").values_list("industry", flat=True).distinct():
         industries.setdefault(industry.casefold(), industry)
@@ -355,6 +363,7 @@ class ContactFilters:
 
 def contacts_page(
     *,
+    user: User,
     filters: ContactFilters,
     sort: str = "name",
     page: str | int | None = 1,
@@ -362,7 +371,7 @@ def contacts_page(
 ) -> Page[Any]:
     """A page of contacts matching ``filters`` (search over name, e-mail, job title and
     account name), each with its account, in a whitelisted order."""
-    rows = Contact.objects.select_related("account")
+    rows = contacts_visible_to(user).select_related("account")
     rows = _search(
         rows, filters.search, ("first_name", "last_name", "email", "job_title", "account__name")
     )
@@ -371,9 +380,14 @@ def contacts_page(
     return _page(CONTACT_SORTING.apply(rows, sort), page, per_page)
 
 
-def contact_account_choices(limit: int = 500) -> list[tuple[int, str]]:
-    """Accounts that have contacts, by name, for the contact list's filter."""
-    rows = Account.objects.filter(pk__in=Contact.objects.values("account_id")).order_by("name")
+def contact_account_choices(*, user: User, limit: int = 500) -> list[tuple[int, str]]:
+    """Accounts ``user`` may see that have contacts they may see, by name, for the contact
+    list's filter."""
+    rows = (
+        accounts_visible_to(user)
+        .filter(pk__in=contacts_visible_to(user).values("account_id"))
+        .order_by("name")
+    )
     return list(rows.values_list("pk", "name")[:limit])
 
 
@@ -393,10 +407,10 @@ class AccountDetail:
 
 def account_detail(*, user: User, account_id: int) -> AccountDetail:
     """An account with its contacts and the deals on it that ``user`` may see, newest first,
-    each with its stage's name in the deal's own process version. Missing: 404."""
-    account = Account.objects.select_related("owner").filter(pk=account_id).first()
-    if account is None:
-        raise NotFound(_("No account %(id)s.") % {"id": account_id}, code="account_not_found")
+    each with its stage's name in the deal's own process version. Missing or not visible to
+    ``user``: 404."""
+    account = account_for(user, account_id)
+    # An account one may see shows all its contacts: they belong to the account.
     contacts = list(
         account.contacts.order_by("last_name", "first_name", "pk")[:CONTACTS_ON_ACCOUNT]
     )

@@ -43,6 +43,16 @@ class Account(models.Model):
         related_name="accounts",
         verbose_name=_("owner"),
     )
+    # The account manager who looks after the customer once a deal is won; they see this
+    # account with its deals, contacts and activities (traseu.crm.access).
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_accounts",
+        verbose_name=_("account manager"),
+    )
     custom = models.JSONField(_("custom attributes"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -148,6 +158,9 @@ class Deal(models.Model):
         indexes = [
             models.Index(fields=["process_version", "status", "stage"]),
             models.Index(fields=["owner", "status"]),
+            # Newest first (the default order) and cohorts by creation date: the analytics
+            # lists stop after a page instead of sorting every deal.
+            models.Index(fields=["created_at", "id"]),
         ]
         constraints = [
             models.CheckConstraint(

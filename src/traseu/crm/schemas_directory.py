@@ -25,6 +25,9 @@ class AccountOut(Schema):
     country: str
     is_customer: bool
     owner: UserRef | None
+    account_manager: UserRef | None = Field(
+        description="Who looks after the customer after the sale; they see the account."
+    )
     custom: Custom
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -75,6 +78,10 @@ class AccountPatch(Patch):
     country: str | None = Field(None, max_length=2)
     is_customer: bool | None = None
     owner: str | None = Field(None, description="Username; null clears the owner.")
+    account_manager: str | None = Field(
+        None,
+        description="Username; null clears it. Sales managers and administrators only.",
+    )
     custom: Custom | None = None
     version: int | None = Field(None, description="The version you read (or send If-Match).")
 

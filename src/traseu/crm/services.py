@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from traseu.audit import services as audit
-from traseu.core.errors import Conflict, InvalidInput, NotFound
+from traseu.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from traseu.core.models import User
+from traseu.crm import access
 from traseu.crm.models import (
     Account,
     Activity,
@@ -81,6 +82,8 @@ def deal_create(
     """
     if not title.strip():
         raise InvalidInput(_("A deal needs a title."), details={"field": "title"})
+    if acting_user is not None:  # None: a script or the operator, not a person's request
+        access.require_writer(acting_user)
     definition = process_definition(process_version)
     first = definition.first_stage
     now = clock()
@@ -430,6 +433,7 @@ ACCOUNT_FIELDS = (
     "country",
     "is_customer",
     "owner",
+    "account_manager",
     "custom",
 )
 CONTACT_FIELDS = ("account", "first_name", "last_name", "email", "phone", "job_title", "custom")
@@ -453,6 +457,18 @@ def _clean_account(values: Mapping[str, Any]) -> dict[str, Any]:
     if "annual_revenue" in cleaned:
         cleaned["annual_revenue"] = _amount(cleaned["annual_revenue"])
     return cleaned
+
+
+def _check_account_manager_assignment(values: Mapping[str, Any], acting_user: User) -> None:
+    """Who looks after a customer (and so sees the account) is a manager's call."""
+    if "account_manager" not in values or acting_user is None:  # None: the operator
+        return
+    if not acting_user.may_override_gates:
+        raise PermissionDenied(
+            _("Only a sales manager or an administrator may assign an account manager."),
+            code="assign_forbidden",
+            details={"field": "account_manager"},
+        )
 
 
 def normalise_domain(raw: str) -> str:
@@ -480,6 +496,9 @@ def account_create(*, acting_user: User, **values: Any) -> Account:
             details={"fields": unknown},
         )
     values.setdefault("name", "")
+    if acting_user is not None:  # None: a script or the operator, not a person's request
+        access.require_writer(acting_user)
+    _check_account_manager_assignment(values, acting_user)
     with transaction.atomic():
         account = Account.objects.create(**_clean_account(values))
         audit.record(action="create", obj=account, actor=acting_user, after=audit.values(account))
@@ -506,6 +525,7 @@ def account_update(
             details={"fields": unknown},
         )
     cleaned = _clean_account(changes)
+    _check_account_manager_assignment(cleaned, acting_user)
     with transaction.atomic():
         account = Account.objects.select_for_update().filter(pk=account_id).first()
         if account is None:
@@ -553,6 +573,8 @@ def contact_create(*, acting_user: User, **values: Any) -> Contact:
     if values.get("email"):
         values["email"] = str(values["email"]).lower()
     values.setdefault("last_name", "")
+    if acting_user is not None:  # None: a script or the operator, not a person's request
+        access.require_writer(acting_user)
     with transaction.atomic():
         contact = Contact.objects.create(**values)
         audit.record(action="create", obj=contact, actor=acting_user, after=audit.values(contact))

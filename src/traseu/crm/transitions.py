@@ -22,7 +22,14 @@ from traseu.audit import services as audit
 from traseu.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from traseu.core.models import Role, User
 from traseu.crm.facts import deal_facts
-from traseu.crm.models import Activity, ActivityType, Deal, DealStatus, StageChange, TimelineEvent
+from traseu.crm.models import (
+    Activity,
+    ActivityType,
+    Deal,
+    DealStatus,
+    StageChange,
+    TimelineEvent,
+)
 from traseu.crm.signals import deal_moved
 from traseu.process.criteria import CriterionResult
 from traseu.process.definition import ProcessDefinition, Stage, StageKind
@@ -156,6 +163,7 @@ def deal_move_to_stage(
             )
         deal.version += 1
         deal.save()
+        _assign_account_manager(deal, outcome.tasks, acting_user, now)
         audit.record(
             action="override" if decision.overridden else "move",
             obj=deal,
@@ -169,6 +177,30 @@ def deal_move_to_stage(
         )
         deal_moved.send(sender=Deal, outcome=outcome, actor=acting_user, now=now, via=via)
     return outcome
+
+
+def _assign_account_manager(
+    deal: Deal, tasks: list[Activity], actor: User, now: dt.datetime
+) -> None:
+    """At the won handoff, the account manager who received a task of the move looks after the
+    account from now on (it becomes visible to them, see :mod:`traseu.crm.access`), unless the
+    account already has one. Recorded in the audit trail as an edit of the account."""
+    account = deal.account
+    if deal.status != DealStatus.WON or account.account_manager_id is not None:
+        return
+    manager = next((t.owner for t in tasks if t.owner.role == Role.ACCOUNT_MANAGER), None)
+    if manager is None:
+        return
+    account.account_manager = manager
+    account.save(update_fields=["account_manager", "updated_at"])
+    audit.record(
+        action="update",
+        obj=account,
+        actor=actor,
+        at=now,
+        before={"account_manager": None},
+        after={"account_manager": manager.pk},
+    )
 
 
 def _steps(

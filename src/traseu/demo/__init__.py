@@ -7,6 +7,7 @@ from typing import TextIO
 
 from django.db import transaction
 
+from traseu.aftersale.demo import demo_aftersale
 from traseu.audit.context import audit_context
 from traseu.core.env import data_dir, env_str
 from traseu.core.models import Role, Team, User
@@ -87,6 +88,7 @@ def run_demo(stdout: TextIO, *, deals_scale: float = 1.0) -> None:
                     locale=locale,
                 )
             stdout.write(f"demo pipeline: {total} deals on '{key}'\n")
+        stdout.write(f"after the sale: {demo_aftersale()} follow-up calls completed\n")
     stdout.write("\nDemo users (password for all: " + password + ")\n")
     for username, first, last, role, team in PEOPLE:
         stdout.write(

@@ -31,6 +31,7 @@ from traseu.crm.services import (
     task_complete,
 )
 from traseu.crm.transitions import GateRejected, deal_move_to_stage
+from traseu.demo import sales
 from traseu.process.definition import CriterionSpec, ProcessDefinition, StageKind
 from traseu.processes.models import ProcessVersion
 from traseu.processes.selectors import process_definition
@@ -148,7 +149,9 @@ class DealWalker:
 
     def _set_field(self, path: str, value: Any) -> None:
         root, _, name = path.partition(".")
-        if root == "account":
+        if root == "deal" and name in SALES_FIELDS:
+            SALES_FIELDS[name](self, value)
+        elif root == "account":
             account = self.deal.account
             if name.startswith("custom."):
                 account.custom = {**account.custom, name[len("custom.") :]: value}
@@ -246,6 +249,9 @@ class DealWalker:
 
     def _satisfy_document_status(self, params: Mapping[str, Any]) -> None:
         status = params["status"][0] if params["status"] else "sent"
+        if params["document"] in ("proposal", "contract"):
+            self._set_field(f"deal.{params['document']}_status", status)
+            return
         deal_document_set(
             deal=self.deal,
             kind=params["document"],
@@ -254,6 +260,14 @@ class DealWalker:
             acting_user=self.deal.owner,
             clock=self.clock,
         )
+
+
+# Sales facts (traseu.sales.facts) are met by doing the sales work, not by setting a field.
+SALES_FIELDS: dict[str, Any] = {
+    "competitors_analysed": lambda w, _v: sales.analyse_competitors(w.deal, w.rng, w.clock),
+    "proposal_status": lambda w, v: sales.proposal_to(w.deal, str(v), w.rng, w.clock),
+    "contract_status": lambda w, v: sales.contract_to(w.deal, str(v), w.clock),
+}
 
 
 def _fixed(moment: dt.datetime) -> dt.datetime:
@@ -284,6 +298,7 @@ def generate_pipeline(
     definition = process_definition(version)
     route = [s.key for s in definition.route]
     pre_sale = [s.key for s in definition.route if s.kind is StageKind.PRE_SALE]
+    sales.ensure_catalogue(cast.manager, definition.currency)
     for index in range(deals):
         owner = cast.reps[index % len(cast.reps)]
         age = rng.uniform(2, 180)
@@ -315,6 +330,7 @@ def generate_pipeline(
                     definition.lost.key,
                     lost_reason=rng.choice(definition.lost_reasons or LOST_REASONS),
                 )
+                sales.name_winner(deal, rng, walker.clock)
                 break
             if rng.random() < 0.05 and position > 1:
                 walker.move(route[position - 2], reason="Customer reopened the requirements.")

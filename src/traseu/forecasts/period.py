@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from traseu.core.models import User
@@ -80,11 +80,23 @@ def period_forecast(
     deals = scope(user)
     if process:
         deals = deals.filter(process_version__process__key=process)
-    chosen = list(period_deals(deals, period).select_related("account", "owner"))
+    in_period = period_deals(deals, period)
+    chosen = list(in_period)
     currencies = Counter(deal.currency for deal in chosen)
     currency = currency.upper() or (currencies.most_common(1)[0][0] if currencies else "")
     kept = [deal for deal in chosen if deal.currency == currency]
-    scores = {s.deal.pk: s for s in deal_scores(deals=kept, user=user, clock=clock)}
+    shown = sorted(kept, key=lambda deal: (-float(deal.amount or 0), deal.pk))[:DEALS_SHOWN]
+    prefetch_related_objects(shown, "account", "owner")  # only the listed deals show them
+    scores = {
+        s.deal.pk: s
+        for s in deal_scores(
+            deals=kept,
+            user=user,
+            clock=clock,
+            reasons_for={deal.pk for deal in shown},
+            source=in_period.filter(currency=currency),
+        )
+    }
     period_deals_ = [_period_deal(scores[deal.pk]) for deal in kept]
     result = forecast(period_deals_, thresholds=thresholds, draws=draws, seed=seed)
     rows = sorted(

@@ -152,6 +152,7 @@ def _forecast_meta(view: PeriodView) -> dict[str, str | int | float | None]:
         "currency": view.currency or None,
         "draws": distribution.draws,
         "seed": distribution.seed,
+        "method": distribution.method,  # "simulation", or "normal" for a large pipeline
         "other_currency": view.other_currency or None,
         "overdue_open_deals": view.overdue,
         "open_deals_without_close_date": view.undated,

@@ -10,7 +10,7 @@ when the cache does not have it).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -23,12 +23,12 @@ from traseu.crm.models import Deal, DealStatus
 from traseu.forecasting.backtest import DEFAULT_SEED, Backtest, backtest
 from traseu.forecasting.features import group_value
 from traseu.forecasting.hindsight import PastPeriod, past_forecast
-from traseu.forecasting.history import DealRecord, current_snapshot
+from traseu.forecasting.history import DealRecord, Snapshot, current_snapshot
 from traseu.forecasting.model import NotEnoughHistory, Trained
 from traseu.forecasting.stats import DEFAULT_PRIOR_STRENGTH, StageRate
 from traseu.forecasts.labels import group_label, value_label
 from traseu.forecasts.periods import period_containing
-from traseu.forecasts.records import deal_records
+from traseu.forecasts.records import current_records, deal_records
 from traseu.forecasts.training import (
     CACHE,
     MAX_TRAINING_DEALS,
@@ -154,36 +154,72 @@ class DealScore:
 
 
 def deal_scores(
-    *, deals: Sequence[Deal], user: User | None = None, clock: Clock = timezone.now
+    *,
+    deals: Sequence[Deal],
+    user: User | None = None,
+    clock: Clock = timezone.now,
+    reasons_for: Collection[int] | None = None,
+    source: QuerySet[Deal] | None = None,
 ) -> list[DealScore]:
     """The win probability of each open deal now, by the best method its process's history
-    allows, with the model's top reasons. ``deals`` are model instances already fetched."""
+    allows, with the model's top reasons (for every deal, or only the deals whose ids are in
+    ``reasons_for``: a period's forecast lists a few of its deals). ``deals`` are model
+    instances already fetched; ``source``, if given, is a queryset of the same deals, so that
+    their histories are read by subquery rather than by a list of thousands of ids.
+    Probabilities are computed per process in one batch."""
     now = clock()
-    records = {
-        r.deal_id: r for r in deal_records(Deal.objects.filter(pk__in=[d.pk for d in deals]))
-    }
+    if source is None:
+        source = Deal.objects.filter(pk__in=[d.pk for d in deals])
+    records = {r.deal_id: r for r in current_records(source, now)}
+    missing = [deal.pk for deal in deals if deal.pk not in records]
+    if missing:  # changed since the caller read them (a concurrent edit): read them by id
+        again = current_records(Deal.objects.filter(pk__in=missing), now)
+        records |= {r.deal_id: r for r in again}
     routes: dict[str, ProcessRoute] = {}
     trained: dict[str, Trained] = {}
-    scores = []
+    shots: dict[int, Snapshot] = {}
     for deal in deals:
         record = records[deal.pk]
         if record.process not in routes:
             routes[record.process] = process_route(record.process)
             trained[record.process] = trained_for(routes[record.process], user=user)
-        scores.append(_score(deal, record, routes[record.process], trained[record.process], now))
-    return scores
+        shot = current_snapshot(record, now) if deal.status == DealStatus.OPEN else None
+        if shot is not None:
+            shots[deal.pk] = shot
+    chances: dict[int, float] = {}
+    for process, model in trained.items():
+        batch = [pk for pk in shots if records[pk].process == process]
+        if batch:
+            found = model.predict([shots[pk] for pk in batch])[model.best_method()]
+            chances.update(zip(batch, (float(p) for p in found), strict=True))
+    return [
+        _score(
+            deal,
+            records[deal.pk],
+            routes[records[deal.pk].process],
+            trained[records[deal.pk].process],
+            shots.get(deal.pk),
+            chances.get(deal.pk),
+            reasons=reasons_for is None or deal.pk in reasons_for,
+        )
+        for deal in deals
+    ]
 
 
 def _score(
-    deal: Deal, record: DealRecord, route: ProcessRoute, trained: Trained, now: dt.datetime
+    deal: Deal,
+    record: DealRecord,
+    route: ProcessRoute,
+    trained: Trained,
+    shot: Snapshot | None,
+    probability: float | None,
+    *,
+    reasons: bool,
 ) -> DealScore:
     designed = record.designed.get(deal.stage, float(deal.probability))
-    shot = current_snapshot(record, now) if deal.status == DealStatus.OPEN else None
-    if shot is None:
+    if shot is None or probability is None:
         return DealScore(deal, route.name(deal.stage), designed, designed, "designed", ())
-    method = trained.best_method()
-    probability = float(trained.predict([shot])[method][0])
-    reasons = tuple(
+    found = tuple(
         ReasonView(
             group_label(reason.group),
             value_label(
@@ -191,9 +227,11 @@ def _score(
             ),
             reason.contribution,
         )
-        for reason in trained.reasons(shot)
+        for reason in (trained.reasons(shot) if reasons else ())
     )
-    return DealScore(deal, route.name(deal.stage), designed, probability, method, reasons)
+    return DealScore(
+        deal, route.name(deal.stage), designed, probability, trained.best_method(), found
+    )
 
 
 def _stage_value(route: ProcessRoute, group: str, value: str) -> str:

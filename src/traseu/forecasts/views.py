@@ -16,13 +16,16 @@ from traseu.core.models import User
 from traseu.forecasting.model import METHODS
 from traseu.forecasts import charts
 from traseu.forecasts.labels import method_label
+from traseu.forecasts.panel import deal_category_view
+from traseu.forecasts.pastchart import past_chart
 from traseu.forecasts.period import period_forecast
-from traseu.forecasts.periods import parse_period
+from traseu.forecasts.periods import parse_period, period_containing
 from traseu.forecasts.selectors import (
     backtest_run,
     deal_scores,
     forecast_processes,
     open_deals,
+    past_forecasts,
     stage_probabilities,
 )
 
@@ -116,8 +119,55 @@ def deals_page(request: HttpRequest) -> HttpResponse:
     return render(request, "forecasts/deals.html", context)
 
 
+PAST_KINDS = ("quarter", "month")
+
+
+def _past_request(request: HttpRequest) -> tuple[str, int]:
+    """The ``by`` (quarter or month) and ``periods`` (1-24) query parameters."""
+    kind = request.GET.get("by", "") or "quarter"
+    if kind not in PAST_KINDS:
+        raise InvalidInput(
+            _("Look back by quarter or by month, not '%(by)s'.") % {"by": kind},
+            code="invalid_period",
+            details={"field": "by"},
+        )
+    text = request.GET.get("periods", "") or "4"
+    if not text.isdigit():
+        raise InvalidInput(
+            _("Ask for 1 to 24 past periods, not %(n)s.") % {"n": text},
+            details={"field": "periods"},
+        )
+    return kind, int(text)
+
+
+@login_required
+@require_GET
+def past_page(request: HttpRequest) -> HttpResponse:
+    """What each past period's forecast said at its start, beside what then closed."""
+    user = _user(request)
+    keys = [route.key for route in forecast_processes(user)]
+    kind, periods = _past_request(request)
+    context: dict[str, object] = {"processes": keys, "by": kind, "periods": periods}
+    if keys:
+        process = _process(request, keys, default_first=True)
+        route, results = past_forecasts(key=process, user=user, kind=kind, periods=periods)
+        labelled = [(period_containing(r.start.date(), kind).key, r) for r in results]
+        misses = sum(1 for _label, r in labelled if r.within is False)
+        context |= {
+            "process": process,
+            "route": route,
+            "rows": labelled,
+            "chart": past_chart(labelled),
+            "judged": sum(1 for _label, r in labelled if r.within is not None),
+            "misses": misses,
+        }
+    return render(request, "forecasts/past.html", context)
+
+
 urlpatterns: list[URLPattern] = [
     path("", forecast_page, name="forecast"),
+    path("past/", past_page, name="forecast_past"),
+    path("deals/<int:deal_id>/category/", deal_category_view, name="forecast_deal_category"),
     path("probabilities/", probabilities_page, name="forecast_probabilities"),
     path("deals/", deals_page, name="forecast_deals"),
 ]

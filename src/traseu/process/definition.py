@@ -173,6 +173,8 @@ class ProcessDefinition:
     allow_skip: bool = True
     lost_reasons: tuple[str, ...] = ()
     follow_up_days: tuple[int, int] = (14, 28)
+    # Who makes the after-sale follow-up call (a holder of this role in the deal's team).
+    follow_up_role: str = "account_manager"
     version: int | None = None
     # The qualification framework the deal page asks about (and criteria default to).
     qualification: str = DEFAULT_FRAMEWORK

@@ -90,6 +90,8 @@ def to_document(definition: ProcessDefinition) -> dict[str, Any]:
         document["description"] = definition.description
     document["allow_skip"] = definition.allow_skip
     document["follow_up_days"] = list(definition.follow_up_days)
+    if definition.follow_up_role != "account_manager":  # unwritten: old digests stay the same
+        document["follow_up_role"] = definition.follow_up_role
     if definition.lost_reasons:
         document["lost_reasons"] = list(definition.lost_reasons)
     if definition.qualification != DEFAULT_FRAMEWORK:  # unwritten: old digests stay the same

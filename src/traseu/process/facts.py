@@ -27,6 +27,10 @@ DEAL_FIELDS = (
     "age_days",
     "days_in_stage",
     "custom",
+    # Filled by the sales app's facts provider (traseu.sales.facts):
+    "proposal_status",  # the newest proposal version's status, or None
+    "competitors_analysed",  # how many competitors on the deal have a full analysis
+    "contract_status",  # drafting / negotiating / signed / cancelled, or None
 )
 ACCOUNT_FIELDS = (
     "name",

@@ -43,6 +43,7 @@ TOP_FIELDS = (
     "allow_skip",
     "lost_reasons",
     "follow_up_days",
+    "follow_up_role",
     "techniques",
     "stages",
     "version",
@@ -460,6 +461,7 @@ def build_definition(
         allow_skip=reader.boolean("allow_skip", default=True),
         lost_reasons=reader.strings("lost_reasons"),
         follow_up_days=follow_up,
+        follow_up_role=_follow_up_role(reader),
         qualification=framework,
     )
     return (None if problems else definition), problems
@@ -501,6 +503,18 @@ def _follow_up_days(reader: Reader) -> tuple[int, int]:
         "'follow_up_days' must be [earliest, latest] days after the close, e.g. [14, 28]",
     )
     return 14, 28
+
+
+def _follow_up_role(reader: Reader) -> str:
+    role = reader.data.get("follow_up_role", "account_manager")
+    if isinstance(role, str) and role in ROLES:
+        return role
+    reader.add(
+        "follow_up_role",
+        "invalid_value",
+        f"'follow_up_role' must be one of {', '.join(ROLES)}, not {role!r}",
+    )
+    return "account_manager"
 
 
 def load_text(

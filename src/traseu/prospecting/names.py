@@ -45,6 +45,8 @@ _SRL_D = re.compile(r"\bsrl\s*-\s*d\b")  # the Romanian "SRL-D" (a debutant SRL)
 
 
 def strip_diacritics(text: str) -> str:
+    if text.isascii():  # nothing to strip (and the common case in large imports)
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 

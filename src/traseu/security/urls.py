@@ -5,7 +5,7 @@ Mounted at the site root by ``traseu.urls`` in place of Django's plain login rou
 
 from django.urls import URLPattern, path
 
-from traseu.security import account_views, views
+from traseu.security import account_views, token_views, views
 
 urlpatterns: list[URLPattern] = [
     path("login/", views.SignInView.as_view(), name="login"),
@@ -18,5 +18,11 @@ urlpatterns: list[URLPattern] = [
         "account/security/recovery-codes/",
         account_views.recovery_regenerate,
         name="recovery_regenerate",
+    ),
+    path("account/tokens/", token_views.tokens_page, name="account_tokens"),
+    path(
+        "account/tokens/<int:token_id>/revoke/",
+        token_views.token_revoke_view,
+        name="account_token_revoke",
     ),
 ]

@@ -15,11 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 from traseu.core.errors import TraseuError
 from traseu.core.http import HtmxHttpRequest
 from traseu.core.models import User
-from traseu.crm.access import deal_for
+from traseu.crm.access import accounts_visible_to, deal_for, may_write, require_deal_writer
 from traseu.crm.board import board_cards, board_for
 from traseu.crm.checklist import checklist
 from traseu.crm.forms import BoardFilterForm, DealCreateForm, MoveForm
-from traseu.crm.models import Account
 from traseu.crm.services import account_create, deal_create
 from traseu.crm.transitions import GateRejected, deal_move_to_stage
 from traseu.processes.selectors import (
@@ -119,6 +118,8 @@ def deal_move(request: HtmxHttpRequest, deal_id: int) -> HttpResponse:
     target_name = target.name if target else data["to_stage"]
     rejection: dict[str, Any] | None = None
     try:
+        if may_write(_user(request)):  # a read-only user hears it from the move itself
+            require_deal_writer(_user(request), deal)
         deal_move_to_stage(
             deal_id=deal.pk,
             to_stage=data["to_stage"],
@@ -194,7 +195,12 @@ def deal_new(request: HtmxHttpRequest, process_key: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user, data = _user(request), form.cleaned_data
         try:
-            account = Account.objects.filter(name__iexact=data["account_name"].strip()).first()
+            account = (
+                accounts_visible_to(user)
+                .filter(name__iexact=data["account_name"].strip())
+                .order_by("pk")
+                .first()
+            )
             account = account or account_create(
                 acting_user=user, name=data["account_name"], owner=user
             )

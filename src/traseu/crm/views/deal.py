@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from traseu.core import errors
 from traseu.core.http import HtmxHttpRequest
 from traseu.core.models import User
-from traseu.crm.access import deal_for, require_writer
+from traseu.crm.access import contact_for, deal_for, may_write_deal, require_deal_writer
 from traseu.crm.dealforms import (
     ActivityForm,
     ContactAddForm,
@@ -44,7 +44,7 @@ from traseu.crm.dealforms import (
     qualification_form,
 )
 from traseu.crm.dealpage import deal_page, document_label
-from traseu.crm.models import Activity, ActivityType, Contact, Deal
+from traseu.crm.models import Activity, ActivityType, Deal
 from traseu.crm.panels import deal_panels
 from traseu.crm.services import (
     account_update,
@@ -75,19 +75,11 @@ def _deal(request: HtmxHttpRequest, deal_id: int) -> Deal:
         raise Http404(error.message) from error
 
 
-def _may_write(user: User) -> bool:
-    try:
-        require_writer(user)
-    except errors.PermissionDenied:
-        return False
-    return True
-
-
 def _writable_deal(request: HtmxHttpRequest, deal_id: int) -> Deal:
-    """The deal if the user may see it (else 404) and may change records (else 403)."""
+    """The deal if the user may see it (else 404) and may change it (else 403)."""
     deal = _deal(request, deal_id)
     try:
-        require_writer(_user(request))
+        require_deal_writer(_user(request), deal)
     except errors.PermissionDenied as error:
         raise PermissionDenied(error.message) from error
     return deal
@@ -103,7 +95,7 @@ def _context(
     framework = request.POST.get("framework") or request.GET.get("framework")
     page = deal_page(deal=deal, framework=framework)
     user = _user(request)
-    may_write = _may_write(user)
+    may_write = may_write_deal(user, deal)
     return {
         "page": page,
         "deal": deal,
@@ -253,7 +245,7 @@ def _save_contact(deal: Deal, user: User, form: ContactAddForm) -> None:
         if contact_id is None:
             contact = contact_create(acting_user=user, account=deal.account, **form.new_contact())
         else:  # the form's choices are the account's contacts not on the deal
-            contact = Contact.objects.get(pk=contact_id)
+            contact = contact_for(user, contact_id)
         deal_contact_set(
             deal=deal, contact=contact, role=form.cleaned_data["role"], acting_user=user
         )

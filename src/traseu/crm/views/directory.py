@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from traseu.core.errors import InvalidInput, TraseuError
 from traseu.core.http import HtmxHttpRequest
-from traseu.crm.access import require_writer
+from traseu.crm.access import accounts_writable_by, require_writer
 from traseu.crm.directory_forms import (
     CUSTOMER_CHOICES,
     AccountForm,
@@ -112,7 +112,9 @@ def _list_response(
 def accounts(request: HtmxHttpRequest) -> HttpResponse:
     filters = account_filters(request.GET)
     sort = ACCOUNT_SORTING.resolve(request.GET.get("sort", ""))
-    page = accounts_page(filters=filters, sort=sort, page=request.GET.get("page"))
+    page = accounts_page(
+        user=signed_in_user(request), filters=filters, sort=sort, page=request.GET.get("page")
+    )
     context = {
         "filters": filters,
         "sort": sort,
@@ -122,7 +124,7 @@ def accounts(request: HtmxHttpRequest) -> HttpResponse:
 
     def full_page() -> dict[str, Any]:
         return {
-            "choices": account_choices(),
+            "choices": account_choices(user=signed_in_user(request)),
             "customer_choices": CUSTOMER_CHOICES,
             "may_write": may_write(request),
         }
@@ -137,7 +139,10 @@ def account(request: HtmxHttpRequest, account_id: int) -> HttpResponse:
         detail = account_detail(user=signed_in_user(request), account_id=account_id)
     except TraseuError as error:
         return error_response(request, error)
-    return render(request, "crm/account.html", {"detail": detail, "may_write": may_write(request)})
+    writable = may_write(request) and (
+        accounts_writable_by(signed_in_user(request)).filter(pk=account_id).exists()
+    )
+    return render(request, "crm/account.html", {"detail": detail, "may_write": writable})
 
 
 @login_required
@@ -167,7 +172,9 @@ def account_new(request: HtmxHttpRequest) -> HttpResponse:
 def contacts(request: HtmxHttpRequest) -> HttpResponse:
     filters = contact_filters(request.GET)
     sort = CONTACT_SORTING.resolve(request.GET.get("sort", ""))
-    page = contacts_page(filters=filters, sort=sort, page=request.GET.get("page"))
+    page = contacts_page(
+        user=signed_in_user(request), filters=filters, sort=sort, page=request.GET.get("page")
+    )
     context = {
         "filters": filters,
         "sort": sort,
@@ -175,7 +182,10 @@ def contacts(request: HtmxHttpRequest) -> HttpResponse:
     }
 
     def full_page() -> dict[str, Any]:
-        return {"accounts": contact_account_choices(), "may_write": may_write(request)}
+        return {
+            "accounts": contact_account_choices(user=signed_in_user(request)),
+            "may_write": may_write(request),
+        }
 
     return _list_response(request, "crm/contacts.html", context, page, full_page)
 
@@ -189,7 +199,7 @@ def contact_new(request: HtmxHttpRequest) -> HttpResponse:
     except TraseuError as error:
         return error_response(request, error)
     initial = {"account": request.GET.get("account")} if request.GET.get("account") else None
-    form = ContactForm(request.POST or None, initial=initial)
+    form = ContactForm(request.POST or None, initial=initial, user=user)
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -1,0 +1,74 @@
+"""Set up or check the load benchmark's database, in its own process (the server's settings).
+
+``seed``: migrate, store the classic process, a sales manager with a write token, and DEALS
+deals over 200 accounts; prints one JSON line {token, deal}. ``count DEAL``: prints the number
+of activities of a deal (to check that every acknowledged write is stored).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from decimal import Decimal
+
+
+def seed(deals: int) -> dict[str, object]:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from traseu.core.models import Role, Team, TokenScope, User
+    from traseu.core.tokens import token_create
+    from traseu.crm.models import Account, Deal
+    from traseu.process.techniques import shipped_documents
+    from traseu.processes.selectors import process_definition
+    from traseu.processes.services import process_apply_file
+
+    call_command("migrate", verbosity=0)
+    path = next(p for p in shipped_documents() if p.name == "classic.en.yaml")
+    version = process_apply_file(path=path).version
+    stages = [s.key for s in process_definition(version).stages if s.kind == "pre_sale"]
+    team = Team.objects.create(name="Bench load")
+    manager = User.objects.create_user("bench-load", password=None, role=Role.SALES_MANAGER)
+    manager.teams.add(team)
+    accounts = Account.objects.bulk_create(Account(name=f"Account {n}") for n in range(200))
+    now = timezone.now()
+    Deal.objects.bulk_create(
+        Deal(
+            title=f"Deal {n}",
+            account=accounts[n % 200],
+            owner=manager,
+            team=team,
+            process_version=version,
+            stage=stages[n % len(stages)],
+            currency="EUR",
+            amount=Decimal(1000 + n),
+            probability=Decimal("0.2"),
+            stage_entered_at=now - dt.timedelta(days=n % 60),
+            created_at=now - dt.timedelta(minutes=n),
+        )
+        for n in range(deals)
+    )
+    _, token = token_create(user=manager, name="bench", scope=TokenScope.WRITE)
+    deal = Deal.objects.order_by("pk").first()
+    assert deal is not None
+    return {"token": token, "deal": deal.pk}
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.load_settings")
+    import django
+
+    django.setup()
+    if sys.argv[1] == "seed":
+        print(json.dumps(seed(int(sys.argv[2]))))
+    else:
+        from traseu.crm.models import Activity
+
+        print(Activity.objects.filter(deal_id=int(sys.argv[2])).count())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

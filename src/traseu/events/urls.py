@@ -1,0 +1,3 @@
+from traseu.events.views import urlpatterns
+
+__all__ = ["urlpatterns"]
