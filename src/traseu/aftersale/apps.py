@@ -8,5 +8,6 @@ class AftersaleConfig(AppConfig):
     verbose_name = _("After the sale")
 
     def ready(self) -> None:
-        # Connects the deal_moved receiver, the deal page panel and the feedback report page.
-        from traseu.aftersale import jobs, panel, receivers, reportpage  # noqa: F401
+        # Connects the deal_moved receiver, the facts provider, the deal page panel and the
+        # feedback report page.
+        from traseu.aftersale import facts, jobs, panel, receivers, reportpage  # noqa: F401

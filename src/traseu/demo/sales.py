@@ -79,15 +79,15 @@ def proposal_to(deal: Deal, status: str, rng: random.Random, clock: Clock) -> No
     if proposal is None or proposal.status == ProposalStatus.REJECTED:
         proposal = services.proposal_create(deal_id=deal.pk, acting_user=deal.owner, clock=clock)
         if not proposal.lines.exists():
-            for code, _name, price in rng.sample(PRODUCTS, k=rng.randint(1, 3)):
+            for code, quantity, unit_price in _lines_for(deal, proposal.currency, rng):
                 services.proposal_line_add(
                     proposal_id=proposal.pk,
                     acting_user=deal.owner,
                     data={
                         "product_code": code,
-                        "unit_price": str(Decimal(price) * RATES.get(proposal.currency, 1)),
-                        "quantity": str(rng.choice((1, 2, 5, 10))),
-                        "discount_percent": str(rng.choice((0, 0, 5, 10))),
+                        "unit_price": str(unit_price),
+                        "quantity": str(quantity),
+                        "discount_percent": "0",
                         "tax_percent": "19",
                     },
                     expected_version=None,
@@ -103,6 +103,22 @@ def proposal_to(deal: Deal, status: str, rng: random.Random, clock: Clock) -> No
                 expected_version=None,
                 clock=clock,
             )
+
+
+def _lines_for(deal: Deal, currency: str, rng: random.Random) -> list[tuple[str, int, Decimal]]:
+    """One to three catalogue products whose lines add up (before tax) to the deal's amount, so
+    the proposal, the contract and the handoff tell the same story: each product takes a share
+    of the amount, as a whole number of units near its list price."""
+    picked = rng.sample(PRODUCTS, k=rng.randint(1, 3))
+    amount = deal.amount or Decimal(10000)
+    share = (amount / len(picked)).quantize(Decimal("0.01"))
+    lines = []
+    for index, (code, _name, price) in enumerate(picked):
+        part = amount - share * (len(picked) - 1) if index == len(picked) - 1 else share
+        list_price = Decimal(price) * RATES.get(currency, Decimal(1))
+        quantity = max(1, int(part / list_price))
+        lines.append((code, quantity, (part / quantity).quantize(Decimal("0.01"))))
+    return lines
 
 
 def contract_to(deal: Deal, status: str, clock: Clock) -> None:

@@ -116,14 +116,19 @@ def run_worker(
 
 
 def configure_logging() -> None:
-    """Show the worker's and the scheduler's progress on stderr (unless logging is set up)."""
+    """Show the worker's and the scheduler's progress on stderr (unless logging is set up), at
+    ``TRASEU_WORKER_LOG_LEVEL`` (default INFO; the demo's worker says only WARNING and above,
+    so the server's console is not filled with a line per job every minute)."""
+    level = logging.getLevelNamesMapping().get(
+        os.environ.get("TRASEU_WORKER_LOG_LEVEL", "INFO").strip().upper(), logging.INFO
+    )
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     for name in ("django_tasks", "django_tasks_db", "traseu.events"):
         named = logging.getLogger(name)
         if not named.handlers:
             named.addHandler(handler)
-            named.setLevel(logging.INFO)
+            named.setLevel(level)
 
 
 @contextlib.contextmanager
@@ -136,6 +141,7 @@ def background_worker(out: TextIO) -> Iterator[subprocess.Popen[bytes]]:
     from django.conf import settings
 
     env = {**os.environ, PARENT_ENV: str(os.getpid())}
+    env.setdefault("TRASEU_WORKER_LOG_LEVEL", "WARNING")
     if not env.get("EMAIL_BACKEND") and not env.get("EMAIL_HOST"):
         env["EMAIL_BACKEND"] = "file"
         where = _("Its emails are written to %(path)s.") % {"path": settings.EMAIL_FILE_PATH}

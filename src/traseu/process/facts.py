@@ -31,6 +31,8 @@ DEAL_FIELDS = (
     "proposal_status",  # the newest proposal version's status, or None
     "competitors_analysed",  # how many competitors on the deal have a full analysis
     "contract_status",  # drafting / negotiating / signed / cancelled, or None
+    # Filled by the after-sale app's facts provider (traseu.aftersale.facts):
+    "feedback_received",  # the follow-up call's feedback is recorded
 )
 ACCOUNT_FIELDS = (
     "name",
