@@ -7,6 +7,7 @@ hold by listing flags, and which were checked by their ``<stage>.<phase>.<key>``
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -483,3 +484,21 @@ def test_evaluate_stage_lists_one_side_of_a_stage(
     results = evaluate_stage(definition, phase, EvaluationContext(facts, NOW))
 
     assert [(result.criterion, result.met) for result in results] == expected
+
+
+def test_a_listed_lost_reason_is_required_when_the_process_lists_them() -> None:
+    listed = dataclasses.replace(PROCESS, lost_reasons=("Price too high", "No budget"))
+    free = dataclasses.replace(listed, lost_reason_free_text=True)
+
+    def lose(process: ProcessDefinition, reason: str) -> Decision:
+        return plan("lead", "lost", NOTHING, process, lost_reason=reason)
+
+    refused = lose(listed, "the weather")
+    assert not refused.allowed
+    assert codes(refused) == ["lost_reason_not_listed"]
+    assert "Price too high; No budget" in refused.violations[0].help
+    assert lose(listed, "  price   TOO high ").allowed
+    assert listed.listed_lost_reason("  price   TOO high ") == "Price too high"
+    assert lose(free, "the weather").allowed
+    assert lose(PROCESS, "the weather").allowed  # no list: any reason
+    assert codes(lose(listed, " ")) == ["lost_reason_required"]

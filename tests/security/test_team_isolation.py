@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.api.conftest import BODIES, Api, fill, operations
@@ -36,6 +36,7 @@ from traseu.process import icp
 from traseu.processes.selectors import process_definition
 from traseu.prospecting.fit import icp_apply_file
 from traseu.prospecting.services import prospect_add, prospect_list_create
+from traseu.sales import panels
 from traseu.sales.competitors import competitor_create, deal_competitor_add
 from traseu.sales.models import (
     DealCompetitor,
@@ -275,6 +276,53 @@ def test_every_page_hides_team_b_records(
     expected = 403 if name in ROLE_GATED and not user.may_override_gates else 404
     assert answer.status_code == expected, (name, url, answer.status_code)
     assert _state(team_b.deal) == before
+
+
+# --- pages whose ``key`` is not a process's ----------------------------------------------
+
+# The sweep above skips every route with a ``key`` (a process or an ICP). These pages name a
+# record as well, and their ``key`` is something else: each is checked by hand below, and
+# ``test_every_keyed_record_page_is_checked`` fails for one that is not listed here.
+KEYED_RECORD_PAGES = {"sales_deal_panel": "key is a sales panel of the deal"}
+HTMX: dict[str, str] = {"HX-Request": "true"}
+
+
+@pytest.mark.parametrize("who", TEAM_A)
+@pytest.mark.parametrize("key", sorted(panels.BUILDERS))
+def test_sales_panels_hide_team_b_deals(
+    client: Client,
+    people: dict[str, User],
+    team_b: TeamB,
+    make_deal: Callable[..., Deal],
+    key: str,
+    who: str,
+) -> None:
+    """Every sales panel of team B's deal answers 404, as for a deal that does not exist, as
+    a page and as an HTMX fragment; the same panel of team A's own deal answers 200."""
+    own = make_deal(owner="rep")
+    client.force_login(people[who])
+    before = _state(team_b.deal)
+    no_headers: dict[str, str] = {}
+    for headers in (no_headers, HTMX):
+        answers = []
+        for deal_id in (team_b.deal.pk, 999_999):
+            url = reverse("sales_deal_panel", kwargs={"deal_id": deal_id, "key": key})
+            answers.append(client.get(url, headers=headers))
+            assert answers[-1].status_code == 404, (key, who, url, headers, answers[-1])
+        assert answers[0].content == answers[1].content  # nothing tells them apart
+        url = reverse("sales_deal_panel", kwargs={"deal_id": own.pk, "key": key})
+        answer = client.get(url, headers=headers)
+        assert answer.status_code == 200, (key, who, url, headers, answer.status_code)
+        assert f'id="{key}"'.encode() in answer.content, (key, answer.content[:300])
+    assert _state(team_b.deal) == before
+
+
+def test_every_keyed_record_page_is_checked() -> None:
+    """A page naming a record and a ``key`` escapes the sweep: it must be checked by hand."""
+    keyed = {
+        name for route, name in PAGES if {"key"} <= _params(route) and _params(route) & SEEDERS
+    }
+    assert keyed == set(KEYED_RECORD_PAGES)
 
 
 # --- administrators' configuration ------------------------------------------------------

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from traseu.audit import services as audit
 from traseu.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from traseu.core.models import Role, User
+from traseu.crm import assignees
 from traseu.crm.facts import deal_facts
 from traseu.crm.models import (
     Activity,
@@ -145,6 +146,8 @@ def deal_move_to_stage(
         )
         if not decision.allowed:
             raise GateRejected(decision)
+        # Stored as the process lists it, so reports group "price too high" with "Price too high".
+        lost_reason = definition.listed_lost_reason(lost_reason) or lost_reason
         outcome = MoveOutcome(deal=deal, decision=decision)
         before = audit.values(deal, MOVE_AUDIT_FIELDS)
         for step_from, step_to, kind in _steps(definition, decision):
@@ -304,6 +307,9 @@ def assignee_for(deal: Deal, role: str) -> User:
     owner = deal.owner
     if not role or owner.role == role:
         return owner
+    cache = assignees.current()
+    if cache is not None and deal.team_id:
+        return cache.pick(deal.team_id, role) or owner
     members = User.objects.filter(is_active=True, role=role)
     members = (
         members.filter(teams=deal.team_id)
@@ -345,6 +351,9 @@ def create_stage_tasks(
         if template.key not in existing
     ]
     created = Activity.objects.bulk_create(tasks)
+    cache = assignees.current()
+    if cache is not None:
+        cache.assigned(task.owner_id for task in created)
     if created:
         TimelineEvent.objects.create(
             deal=deal,

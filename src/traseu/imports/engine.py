@@ -13,6 +13,7 @@ would happen. Why batches rather than one transaction: see docs/imports.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,7 +278,7 @@ def _store_rows(
     def flush() -> None:
         nonlocal done
         _prefetch(context, handler, batch)
-        with transaction.atomic():
+        with transaction.atomic(), _batch_scope(context, handler):
             store_batch = getattr(handler, "store_batch", None)
             if store_batch is not None and batch:
                 for outcome, count in store_batch(context, batch).items():
@@ -301,6 +302,13 @@ def _store_rows(
     with transaction.atomic():
         for outcome, count in handler.finish(context).items():
             result.counts[outcome] += count
+
+
+def _batch_scope(context: Context, handler: Kind) -> AbstractContextManager[Any]:
+    """What the kind opens around storing one batch (inside its transaction), if anything:
+    work deferred to the batch's end, caches valid for the batch."""
+    scope = getattr(handler, "batch_scope", None)
+    return scope(context) if scope is not None else nullcontext()
 
 
 def _batch_size(params: ImportParams, handler: Kind) -> int:

@@ -172,6 +172,8 @@ class ProcessDefinition:
     description: str = ""
     allow_skip: bool = True
     lost_reasons: tuple[str, ...] = ()
+    # With a list of lost reasons, whether a reason outside it is accepted too.
+    lost_reason_free_text: bool = False
     follow_up_days: tuple[int, int] = (14, 28)
     # Who makes the after-sale follow-up call (a holder of this role in the deal's team).
     follow_up_role: str = "account_manager"
@@ -181,6 +183,23 @@ class ProcessDefinition:
 
     def stage(self, key: str) -> Stage | None:
         return next((stage for stage in self.stages if stage.key == key), None)
+
+    def listed_lost_reason(self, text: str) -> str | None:
+        """The lost reason of the list that ``text`` names (case and spacing ignored)."""
+        wanted = " ".join(text.split()).casefold()
+        return next(
+            (r for r in self.lost_reasons if " ".join(r.split()).casefold() == wanted), None
+        )
+
+    def accepts_lost_reason(self, text: str) -> bool:
+        """A lost move needs a reason; from the list, when there is one, unless free text is on."""
+        if not text.strip():
+            return False
+        return (
+            not self.lost_reasons
+            or self.lost_reason_free_text
+            or self.listed_lost_reason(text) is not None
+        )
 
     def index(self, key: str) -> int:
         """Position of a stage on the route (the lost outcome has none: -1)."""

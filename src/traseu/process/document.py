@@ -94,6 +94,8 @@ def to_document(definition: ProcessDefinition) -> dict[str, Any]:
         document["follow_up_role"] = definition.follow_up_role
     if definition.lost_reasons:
         document["lost_reasons"] = list(definition.lost_reasons)
+    if definition.lost_reason_free_text:  # unwritten when false: old digests stay the same
+        document["lost_reason_free_text"] = True
     if definition.qualification != DEFAULT_FRAMEWORK:  # unwritten: old digests stay the same
         document["qualification"] = definition.qualification
     if definition.techniques:

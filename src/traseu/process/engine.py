@@ -179,6 +179,15 @@ def plan_transition(
                 _("Pick or write why the deal was lost."),
             )
         )
+    elif kind is MoveKind.LOST and not process.accepts_lost_reason(lost_reason):
+        violations.append(
+            RuleViolation(
+                "lost_reason_not_listed",
+                _("'%(reason)s' is not one of this process's lost reasons.")
+                % {"reason": lost_reason.strip()},
+                _("Pick one of: %(reasons)s.") % {"reasons": "; ".join(process.lost_reasons)},
+            )
+        )
     if kind in (MoveKind.FORWARD, MoveKind.SKIP, MoveKind.WON):
         context = EvaluationContext(facts=facts, now=now)
         gates = gate_criteria(process, from_stage=current, to_stage=target)

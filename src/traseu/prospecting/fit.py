@@ -5,7 +5,9 @@ and the score of each prospect against its list's profile. They are recomputed
 
 * for one account, when a CRM service writes it (:func:`account_changed`, called by
   ``account_create`` and ``account_update``): its recognition keys, its fit with every profile,
-  the prospects it is recognised as, and the scores of the prospects linked to it;
+  the prospects it is recognised as, and the scores of the prospects linked to it (a bulk
+  writer such as an import batch defers all but the keys to the end of a :func:`fits_deferred`
+  block, which stores the same rows with a few queries for the whole batch);
 * for every account and prospect of a profile, when the profile changes (:func:`icp_apply_text`);
 * for everything, on demand (:func:`fits_recompute`, ``traseu icp score``), in chunks with one
   upsert per chunk.
@@ -18,7 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -219,17 +223,43 @@ def _prospects_of(accounts: Sequence[Account], keys: Sequence[AccountKey]) -> Qu
     )
 
 
-def _refresh_prospects(accounts: Sequence[Account], keys: Sequence[AccountKey]) -> int:
+def _first_match(
+    matches: Matches, order: Mapping[int, int], prospect: Prospect, *, first_wins: bool
+) -> tuple[int | None, str]:
+    """The account that recognises ``prospect``: by domain, then name; with ``first_wins``
+    the earlier of the two accounts (in refresh order), as one-at-a-time refreshes link it."""
+    if not first_wins:
+        return matches.find(prospect.domain, prospect.name_key)
+    by_domain = matches.by_domain.get(prospect.domain) if prospect.domain else None
+    by_name = matches.by_name.get(prospect.name_key) if prospect.name_key else None
+    if by_domain is not None and (by_name is None or order[by_domain] <= order[by_name]):
+        return by_domain, "domain"
+    if by_name is not None:
+        return by_name, "name"
+    return None, ""
+
+
+def _refresh_prospects(
+    accounts: Sequence[Account], keys: Sequence[AccountKey], *, first_wins: bool = False
+) -> int:
     """Recognise unlinked prospects as these accounts; rescore every prospect linked to them."""
     matches = Matches(
         {key.domain: key.account_id for key in keys if key.domain},
         {key.name_key: key.account_id for key in keys if key.name_key},
     )
+    if first_wins:
+        matches = Matches({}, {})
+        for key in keys:  # the first account with a key keeps it, as refreshing in order would
+            if key.domain:
+                matches.by_domain.setdefault(key.domain, key.account_id)
+            if key.name_key:
+                matches.by_name.setdefault(key.name_key, key.account_id)
+    order = {key.account_id: position for position, key in enumerate(keys)}
     by_id = {account.pk: account for account in accounts}
     changed = []
     for prospect in _prospects_of(accounts, keys):
         if prospect.account_id is None:
-            account_id, how = matches.find(prospect.domain, prospect.name_key)
+            account_id, how = _first_match(matches, order, prospect, first_wins=first_wins)
             if account_id is None:
                 continue
             prospect.account, prospect.matched_by = by_id[account_id], how
@@ -257,8 +287,53 @@ def accounts_refresh(*, accounts: Sequence[Account], clock: Clock = timezone.now
 
 
 def account_changed(*, account: Account) -> None:
-    """What the CRM's account services call after writing ``account``."""
-    accounts_refresh(accounts=[account])
+    """What the CRM's account services call after writing ``account``. Inside
+    :func:`fits_deferred` only its recognition key is written now (later rows of the batch
+    find the account by it); its fits and prospects wait for the block's end."""
+    pending = _pending.get()
+    if pending is None:
+        accounts_refresh(accounts=[account])
+        return
+    _upsert_keys([account_key(account)])
+    pending.setdefault(account.pk, None)
+
+
+_pending: ContextVar[dict[int, None] | None] = ContextVar("traseu_fits_pending", default=None)
+
+
+@contextmanager
+def fits_deferred(*, clock: Clock = timezone.now) -> Iterator[None]:
+    """Refresh the fits and prospects of the accounts changed in the block once, at its end.
+
+    For bulk writers (an import batch), inside their transaction. The stored scores,
+    explanations, links and keys are those of refreshing each account as it was written
+    (fits from the accounts as the block leaves them; an unlinked prospect goes to the first
+    changed account that recognises it), with a few queries for the block instead of a few
+    per account. Nothing is refreshed when the block raises (its transaction rolls back).
+    """
+    if _pending.get() is not None:  # nested: the outer block refreshes
+        yield
+        return
+    pending: dict[int, None] = {}
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    _refresh_in_order(list(pending), clock)
+
+
+def _refresh_in_order(ids: Sequence[int], clock: Clock) -> None:
+    """What :func:`accounts_refresh` would store refreshing ``ids`` one at a time, in order."""
+    if not ids:
+        return
+    found = Account.objects.only(*ACCOUNT_COLUMNS).in_bulk(ids)
+    accounts = [found[pk] for pk in ids if pk in found]
+    with transaction.atomic():
+        keys = [account_key(account) for account in accounts]
+        _upsert_keys(keys)
+        _upsert_fits(accounts, list(IdealCustomerProfile.objects.all()), clock())
+        _refresh_prospects(accounts, keys, first_wins=True)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,8 @@ class Kind(Protocol):
     Optional, looked up by the engine: ``ref_kind`` (the kind of its external references,
     prefetched a batch at a time), ``precheck(context, cells)`` (lookups for a chunk of rows
     before they are checked), ``prefetch(context, items)`` (records for a batch before it is
-    stored), ``store_batch(context, items)`` (stores a whole batch, instead of ``store``).
+    stored), ``store_batch(context, items)`` (stores a whole batch, instead of ``store``),
+    ``batch_scope(context)`` (a context manager around storing a batch, in its transaction).
     """
 
     def prepare(self, context: Context) -> None: ...

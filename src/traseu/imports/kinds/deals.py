@@ -9,6 +9,8 @@ external reference) by :func:`traseu.imports.chain.build_chain`, then written by
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,6 +22,7 @@ from traseu.audit import services as audit
 from traseu.core.errors import InvalidInput
 from traseu.core.models import User
 from traseu.crm.access import deals_writable_by
+from traseu.crm.assignees import assignees_batch
 from traseu.crm.models import Account, Deal, DealStatus, TimelineEvent
 from traseu.crm.transitions import create_stage_tasks
 from traseu.imports.chain import Ending, build_chain
@@ -40,6 +43,7 @@ from traseu.imports.values import Cells
 from traseu.process.definition import ProcessDefinition, StageKind
 from traseu.processes.models import ProcessVersion
 from traseu.processes.selectors import process_definition, process_version_latest
+from traseu.prospecting.fit import fits_deferred
 
 
 def process_for(context: Context) -> tuple[ProcessVersion, ProcessDefinition]:
@@ -162,6 +166,13 @@ class Deals:
         source = context.mapping.refs_source
         account_ids = [ref_id(context, source, "account", i.account_reference) for i in batch]
         context.cache["accounts"] = Account.objects.in_bulk([i for i in account_ids if i])
+
+    @contextmanager
+    def batch_scope(self, context: Context) -> Iterator[None]:
+        """Stage-task assignees resolved once per (team, role) for the batch; accounts
+        created by name get their fits at the batch's end."""
+        with assignees_batch(), fits_deferred():
+            yield
 
     def finish(self, context: Context) -> dict[str, int]:
         return {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from traseu.imports.kinds.base import (
     ref_set,
 )
 from traseu.imports.values import Cells
+from traseu.prospecting.fit import fits_deferred
 from traseu.prospecting.names import normalise_name
 
 
@@ -85,10 +87,16 @@ class Accounts:
     def prefetch(self, context: Context, batch: list[AccountRow]) -> None:
         ids = [ref_id(context, context.source, "account", item.external_id) for item in batch]
         context.cache["accounts"] = Account.objects.in_bulk([i for i in ids if i])
+        domains = {item.values["domain"] for item in batch if item.values["domain"]}
+        names = {normalise_name(item.values["name"]) for item in batch}
+        context.cache["keys"] = keys_lookup(domains, names - {""})
 
     def store(self, context: Context, item: AccountRow) -> str:
         _account, outcome = account_upsert(context, item.external_id, item.values, item.owner)
         return outcome
+
+    def batch_scope(self, context: Context) -> AbstractContextManager[None]:
+        return fits_deferred()
 
     def finish(self, context: Context) -> dict[str, int]:
         return {}
@@ -133,6 +141,7 @@ def account_upsert(
     if account is None:
         clean = {k: v for k, v in values.items() if v not in (None, "")}
         account = account_create(acting_user=context.user, **clean)
+        _keys_added(context, account)
         outcome = CREATED
     else:
         changes = changed_fields(account, values)
@@ -140,19 +149,44 @@ def account_upsert(
             account = account_update(
                 account_id=account.pk, acting_user=context.user, changes=changes
             )
+        if "domain" in changes or "name" in changes:
+            context.cache.pop("keys", None)  # an old key may no longer find it: ask the database
         outcome = UPDATED if changes else UNCHANGED
     ref_set(context, context.source, "account", external_id, account.pk)
     return account, outcome
 
 
 def account_find(context: Context, external_id: str, domain: str, name: str) -> Account | None:
-    """The account a row is: by the source's id, then normalised domain, then name."""
+    """The account a row is: by the source's id, then normalised domain, then name (from the
+    keys an accounts batch looked up at once, else one query per key)."""
     ref = ref_get(context, context.source, "account", external_id)
     account = None
     if ref is not None:
         prefetched = context.cache.get("accounts", {}).pop(ref.object_id, None)
         account = prefetched or Account.objects.filter(pk=ref.object_id).first()
-    return account or account_by_keys(domain=domain, name=name)
+    if account is not None:
+        return account
+    keys = context.cache.get("keys")
+    if keys is None:
+        return account_by_keys(domain=domain, name=name)
+    by_domain, by_name = keys
+    found = by_domain.get(domain) if domain else None
+    if found is None and name.strip():
+        found = by_name.get(normalise_name(name))
+    return Account.objects.filter(pk=found).first() if found is not None else None
+
+
+def _keys_added(context: Context, account: Account) -> None:
+    """Let the batch's later rows find a new account by its keys, as the database would (an
+    older account keeps a key it shares)."""
+    keys = context.cache.get("keys")
+    if keys is not None:
+        by_domain, by_name = keys
+        domain, name_key = normalise_domain(account.domain or ""), normalise_name(account.name)
+        if domain:
+            by_domain.setdefault(domain, account.pk)
+        if name_key:
+            by_name.setdefault(name_key, account.pk)
 
 
 def account_for_row(context: Context, cells: Cells) -> tuple[str, str]:
@@ -243,6 +277,9 @@ class Contacts:
             outcome = _contact_update(context, contact, values)
         ref_set(context, context.source, "contact", item.external_id, contact.pk)
         return outcome
+
+    def batch_scope(self, context: Context) -> AbstractContextManager[None]:
+        return fits_deferred()  # accounts named by a contact are created on the way
 
     def finish(self, context: Context) -> dict[str, int]:
         return {}
