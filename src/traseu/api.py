@@ -66,6 +66,8 @@ api.add_router("/webhooks", "traseu.events.api.router")
 api.add_router("", "traseu.sales.api.router")
 api.add_router("", "traseu.sales.api_deal.router")
 api.add_router("/imports", "traseu.imports.api.router")
+api.add_router("", "traseu.analytics.api.router")
+api.add_router("", "traseu.prospecting.api.router")
 
 # Last: any other path under /api/v1/ answers 404 in the API's error shape, not an HTML page.
 fallback = Router()
