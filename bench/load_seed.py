@@ -1,8 +1,10 @@
 """Set up or check the load benchmark's database, in its own process (the server's settings).
 
 ``seed``: migrate, store the classic process, a sales manager with a write token, and DEALS
-deals over 200 accounts; prints one JSON line {token, deal}. ``count DEAL``: prints the number
-of activities of a deal (to check that every acknowledged write is stored).
+deals over 200 accounts; prints one JSON line {token, deal, movers, stages}: the deal that gets
+activities, the deals that get moved between the first two stages. ``count DEAL MOVER...``:
+prints {activities, moves}: the benchmark's activities on DEAL and the stage changes of the
+movers (to check that every acknowledged write is stored).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from decimal import Decimal
 
 def seed(deals: int) -> dict[str, object]:
     from django.core.management import call_command
+    from django.db import connection
     from django.utils import timezone
 
     from traseu.core.models import Role, Team, TokenScope, User
@@ -51,9 +54,12 @@ def seed(deals: int) -> dict[str, object]:
         for n in range(deals)
     )
     _, token = token_create(user=manager, name="bench", scope=TokenScope.WRITE)
+    with connection.cursor() as cursor:  # statistics, as a database in use has them
+        cursor.execute("ANALYZE")
     deal = Deal.objects.order_by("pk").first()
     assert deal is not None
-    return {"token": token, "deal": deal.pk}
+    movers = Deal.objects.filter(stage=stages[0]).order_by("pk").values_list("pk", flat=True)
+    return {"token": token, "deal": deal.pk, "movers": list(movers[:64]), "stages": stages[:2]}
 
 
 def main() -> int:
@@ -63,10 +69,13 @@ def main() -> int:
     django.setup()
     if sys.argv[1] == "seed":
         print(json.dumps(seed(int(sys.argv[2]))))
-    else:
-        from traseu.crm.models import Activity
+    else:  # count: what the writes left behind
+        from traseu.crm.models import Activity, StageChange
 
-        print(Activity.objects.filter(deal_id=int(sys.argv[2])).count())
+        deal, movers = int(sys.argv[2]), [int(pk) for pk in sys.argv[3:]]
+        activities = Activity.objects.filter(deal_id=deal, subject="Load").count()
+        moves = StageChange.objects.filter(deal_id__in=movers).count()
+        print(json.dumps({"activities": activities, "moves": moves}))
     return 0
 
 

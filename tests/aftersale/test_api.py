@@ -91,3 +91,55 @@ def test_follow_up_completed_with_feedback_and_the_report(
     assert [r["name"] for r in report["reps"]] == ["rep"]
     assert [i["issue"] for i in report["open_issues"]] == ["Invoice address wrong"]
     assert api("manager").get("/reports/feedback", process="nope").status_code == 404
+
+
+def test_handoff_edit_with_versions_and_permissions(
+    api: Callable[[str], Api], people: dict[str, User], make_deal: MakeDeal, clock: FakeClock
+) -> None:
+    from traseu.audit.models import AuditEntry
+
+    deal = win(make_deal(), people, clock)
+    handoff = Handoff.objects.get(deal=deal)
+    read = api("rep").get(f"/handoffs/{handoff.pk}")
+    assert read["ETag"] == f'"{handoff.version}"'
+    body = {
+        "commitments": [{"what": "Go live by March", "due": "2027-03-01"}, {"what": "Training"}],
+        "risks": "  Data migration from the old ERP  ",
+        "delivery_owner": "rep2",
+        "version": handoff.version,
+    }
+    assert api("rep_b").patch(f"/handoffs/{handoff.pk}", body).status_code == 404
+    assert api("viewer").patch(f"/handoffs/{handoff.pk}", body).status_code == 403
+    done = api("rep").patch(f"/handoffs/{handoff.pk}", body)
+    assert done.status_code == 200, done.json()
+    assert done.json()["commitments"] == [
+        {"what": "Go live by March", "due": "2027-03-01"},
+        {"what": "Training", "due": ""},
+    ]
+    assert (done.json()["risks"], done.json()["delivery_owner"]) == (
+        "Data migration from the old ERP",
+        "rep2",
+    )
+    assert done.json()["version"] == handoff.version + 1
+    assert done["ETag"] == f'"{handoff.version + 1}"'
+    entry = AuditEntry.objects.filter(object_type="handoff", action="update").get()
+    assert entry.after["risks"] == "Data migration from the old ERP"
+
+    stale = api("rep").patch(f"/handoffs/{handoff.pk}", {"risks": "x", "version": handoff.version})
+    assert (stale.status_code, stale.json()["code"]) == (409, "stale_version")
+    assert stale.json()["details"]["version"] == handoff.version + 1
+    by_header = api("rep").patch(
+        f"/handoffs/{handoff.pk}", {"risks": "x"}, headers={"If-Match": f'"{handoff.version}"'}
+    )
+    assert by_header.status_code == 409
+
+    bad_date = api("rep").patch(
+        f"/handoffs/{handoff.pk}", {"commitments": [{"what": "Go live", "due": "31/03/2027"}]}
+    )
+    assert (bad_date.status_code, bad_date.json()["code"]) == (422, "invalid_commitments")
+    nobody = api("rep").patch(f"/handoffs/{handoff.pk}", {"delivery_owner": "ghost"})
+    assert (nobody.status_code, nobody.json()["details"]["field"]) == (422, "delivery_owner")
+    null = api("rep").patch(f"/handoffs/{handoff.pk}", {"risks": None})
+    assert null.status_code == 422
+    handoff.refresh_from_db()
+    assert (handoff.risks, handoff.version) == ("Data migration from the old ERP", 2)

@@ -147,4 +147,7 @@ BODIES: dict[str, Any] = {
     "competitor_create": {"name": "Globex"},
     "webhook_create": {"url": "http://127.0.0.1:9/hook", "event_kinds": ["deal.won"]},
     "webhook_update": {"active": False},
+    "prospect_add": {"company_name": "Delta"},
+    "prospect_disqualify": {"reason": "Too small"},
+    "prospect_convert": {"process": "test-route"},
 }

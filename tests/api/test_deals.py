@@ -4,6 +4,7 @@ through the gate, and what happened to a deal."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -246,6 +247,7 @@ def test_a_move_answers_the_new_state_and_the_rows_it_wrote(
     assert change["criteria"][0]["criterion"] == "prospecting.exit.industry_known"
     assert [task["template"] for task in moved["tasks"]] == ["bant_call"]
     assert StageChange.objects.filter(deal=deal).count() == 2
+    assert moved["deal"] == as_user("rep").get(f"/deals/{deal.pk}").json()  # as stored
 
 
 def test_a_refused_move_lists_every_unmet_criterion_and_changes_nothing(
@@ -319,3 +321,75 @@ def test_history_timeline_and_checklist(
     assert [(i["kind"], i["met"]) for i in checklist["items"]] == [("expression", True)]
     Deal.objects.filter(pk=deal.pk).update(amount=10)
     assert api.get(f"/deals/{deal.pk}/checklist").json()["met"] is False
+
+
+def test_each_listed_deal_is_exactly_what_reading_that_deal_answers(
+    as_user: Callable[..., Api], make_deal: MakeDeal, people: dict[str, User], clock: FakeClock
+) -> None:
+    """The list takes a fast path (``.values()`` rows and a plain twin of DealOut); whatever
+    the data, each item must be the one-deal answer (the schema's own path), field for field."""
+    plain = make_deal()
+    clock.advance(seconds=1.234567)  # microseconds in every timestamp
+    odd = make_deal(
+        owner="manager",  # the manager still sees a deal of no team: it is theirs
+        amount=None,
+        expected_close="2026-12-31",
+        source="Web — ș/ț",
+        custom={"seats": 12, "nested": {"a": [1, "x"]}, "none": None},
+    )
+    Deal.objects.filter(pk=odd.pk).update(team=None)
+    closed = make_deal(amount="0.5")
+    Deal.objects.filter(pk=closed.pk).update(
+        status="lost", lost_reason="Price", closed_at=clock.advance(days=3)
+    )
+    api = as_user("manager")
+    response = api.get("/deals/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    listed = {item["id"]: item for item in response.json()["items"]}
+    assert set(listed) == {plain.pk, odd.pk, closed.pk}
+    for deal_id, item in listed.items():
+        assert item == api.get(f"/deals/{deal_id}").json()
+    assert listed[odd.pk]["team"] is None
+    assert listed[odd.pk]["amount"] is None
+    assert listed[odd.pk]["custom"]["nested"] == {"a": [1, "x"]}
+    assert listed[closed.pk]["amount"] == "0.50"
+
+
+def test_pages_of_the_fast_list_follow_the_cursor_without_gaps_or_repeats(
+    as_user: Callable[..., Api], make_deal: MakeDeal, clock: FakeClock
+) -> None:
+    made = []
+    for n in range(7):
+        made.append(make_deal(amount=str(1000 + (n % 3) * 10)))  # ties in the sort key
+        clock.advance(minutes=1)
+    api = as_user("rep")
+    seen: list[int] = []
+    cursor = None
+    while True:
+        query = {"limit": 3, "sort": "-amount", **({"cursor": cursor} if cursor else {})}
+        page = api.get("/deals/", **query).json()
+        seen += ids(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    expected = sorted(made, key=lambda d: (d.amount, d.pk), reverse=True)
+    assert seen == [d.pk for d in expected]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 9, 0, 1, 234567, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 9, 0, 1, 999, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        dt.datetime(2026, 3, 2, 9, 0, 0, 500000, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    ],
+)
+def test_the_fast_path_writes_times_as_the_api_renderer_does(moment: dt.datetime) -> None:
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from traseu.apikit.rows import _as_django_json
+
+    assert _as_django_json(moment) == DjangoJSONEncoder().default(moment)

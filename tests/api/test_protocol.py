@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client, RequestFactory, override_settings
+from django.urls import reverse
 
 from tests.api.conftest import Api, operations
 from traseu.apikit.errors import as_traseu_error
@@ -16,6 +17,7 @@ from traseu.apikit.ratelimit import check_rate
 from traseu.core.errors import RateLimited
 from traseu.core.models import IdempotencyRecord, User
 from traseu.crm.models import Deal
+from traseu.prospecting.services import prospect_list_create
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +130,73 @@ def test_a_key_still_running_is_refused(
     IdempotencyRecord.objects.update(status=None)  # as if the first request had not finished
     running = api.post(url, body, headers={"Idempotency-Key": "k"})
     assert (running.status_code, running.json()["code"]) == (409, "idempotency_key_in_use")
+
+
+NO_BOUNDARY = "multipart/form-data"  # a multipart body Django cannot parse
+MULTIPART_BODY = (
+    b'--b\r\nContent-Disposition: form-data; name="to"\r\n\r\nqualification\r\n--b--\r\n'
+)
+
+
+def test_a_multipart_body_that_cannot_be_read_is_400_not_500(
+    as_user: Callable[..., Api], make_deal: Callable[..., Deal], people: dict[str, User]
+) -> None:
+    """Django raises MultiPartParserError when it reads such a body: the API answers 400 in its
+    error shape, whichever reads it (the Idempotency-Key fingerprint, the CSRF check of a
+    signed-in request), and changes nothing."""
+    deal = make_deal()
+    task = deal.activities.get()
+    api = as_user("rep")
+    key = {"Idempotency-Key": "no-boundary"}
+    answers = [
+        # a JSON route: the body is not JSON (400 as before), or it is and the key's
+        # fingerprint reads the body as the multipart its Content-Type says it is
+        api.post(f"/deals/{deal.pk}/move", raw=MULTIPART_BODY, content_type=NO_BOUNDARY),
+        api.post(
+            f"/deals/{deal.pk}/move",
+            raw=json.dumps({"to": "qualification"}),
+            content_type=NO_BOUNDARY,
+            headers=key,
+        ),
+        # a route without a body
+        api.post(
+            f"/deals/{deal.pk}/tasks/{task.pk}/complete",
+            raw=MULTIPART_BODY,
+            content_type=NO_BOUNDARY,
+            headers=key,
+        ),
+    ]
+    browser = Client(enforce_csrf_checks=True)  # the session's CSRF check reads the form
+    browser.force_login(people["rep"])
+    browser.cookies["csrftoken"] = "x" * 32
+    answers.append(
+        browser.post(
+            f"/api/v1/deals/{deal.pk}/move",
+            MULTIPART_BODY,
+            content_type=NO_BOUNDARY,
+            headers={"X-CSRFToken": "x" * 32},
+        )
+    )
+    for answer in answers:
+        assert answer.status_code == 400, answer.content
+        assert answer.json()["code"] == "malformed"
+        assert set(answer.json()) == {"code", "message", "details"}
+    assert not IdempotencyRecord.objects.exists()
+    task.refresh_from_db()
+    deal.refresh_from_db()
+    assert (task.done, deal.version) == (False, 1)
+
+
+def test_a_web_form_that_cannot_be_read_is_400_not_500(people: dict[str, User]) -> None:
+    """Outside the API Django itself answers 400 (its handler of MultiPartParserError)."""
+    browser = Client()
+    browser.force_login(people["rep"])
+    plist = prospect_list_create(name="Cluj", acting_user=people["rep"])
+    answer = browser.post(
+        reverse("prospect_add", args=[plist.pk]), MULTIPART_BODY, content_type=NO_BOUNDARY
+    )
+    assert answer.status_code == 400
+    assert not plist.prospects.exists()
 
 
 @override_settings(API_RATE_LIMIT_PER_CREDENTIAL=3, API_RATE_LIMIT_PER_IP=0)

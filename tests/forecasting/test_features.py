@@ -70,3 +70,13 @@ def test_values_unseen_in_training_fall_into_other() -> None:
 )
 def test_employee_bands(employees: int | None, band: str) -> None:
     assert employee_band(employees) == band
+
+
+def test_the_source_crms_own_probability_is_not_a_feature() -> None:
+    # Salesforce's Probability (kept by the preset as sf_probability) is 100 on every won deal
+    # and 0 on every lost one: a model that read it would learn the outcome, not the deal.
+    shots = [shot(n, custom={"sf_probability": 100 if n % 2 else 0, "seats": n}) for n in range(6)]
+    space = fit_space(shots, ("a",), min_count=5)
+    groups = {column.group for column in space.columns}
+    assert "custom:seats" in groups
+    assert "custom:sf_probability" not in groups

@@ -232,6 +232,43 @@ def test_idempotency_key_replays_the_first_answer(api: Callable[..., Api], commi
     assert ImportJob.objects.count() == 1
 
 
+def test_idempotency_key_tells_uploads_apart_by_their_fields_and_file(
+    api: Callable[..., Api], committed: Any
+) -> None:
+    """The key's fingerprint of a multipart request is its form fields and each file's name,
+    size and SHA-256: the same upload replays, anything else with the key is refused."""
+    client = api()
+    key = {"headers": {"Idempotency-Key": "upload-1"}}
+    with committed():
+        first = client.send({"mapping": MAPPING}, **key)
+        again = client.send({"mapping": MAPPING}, **key)
+    assert first.status_code == again.status_code == 202
+    assert (again.json(), again["Idempotent-Replayed"]) == (first.json(), "true")
+    other_text = ACCOUNTS.replace("120", "121")  # the same size, another content
+    for fields, text, name in (
+        ({"mapping": MAPPING}, other_text, "a.csv"),
+        ({"mapping": MAPPING}, ACCOUNTS, "b.csv"),
+        ({"mapping": MAPPING, "dry_run": "true"}, ACCOUNTS, "a.csv"),
+    ):
+        with committed():
+            reused = client.send(fields, text=text, name=name, **key)
+        assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
+    assert ImportJob.objects.count() == 1
+
+
+def test_a_multipart_body_without_boundary_is_400(api: Callable[..., Api]) -> None:
+    client = api()
+    body = b'--b\r\nContent-Disposition: form-data; name="kind"\r\n\r\naccounts\r\n--b--\r\n'
+    for headers in ({}, {"Idempotency-Key": "no-boundary"}):
+        answer = client.client.post(
+            "/api/v1/imports", body, content_type="multipart/form-data", headers=headers
+        )
+        assert answer.status_code == 400, answer.content
+        assert answer.json()["code"] == "malformed"
+        assert set(answer.json()) == {"code", "message", "details"}
+    assert not ImportJob.objects.exists()
+
+
 def test_the_openapi_document_describes_the_multipart_body_and_every_status() -> None:
     schema = json.loads(json.dumps(ninja_api.get_openapi_schema()))
     post = schema["paths"]["/api/v1/imports"]["post"]

@@ -3,6 +3,7 @@ moved in Traseu since keeps the history Traseu recorded."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from traseu.core.models import User
 from traseu.crm.models import Activity, Deal, StageChange
 from traseu.crm.transitions import deal_move_to_stage
 
-from .conftest import FIXTURES, Importer
+from .conftest import FIXTURES, Importer, table_counts
 
 SF = "salesforce"
 
@@ -90,3 +91,81 @@ def test_a_deal_moved_in_traseu_keeps_its_history(run: Importer, people: dict[st
     assert again.counts["unchanged"] == 5
     assert list(StageChange.objects.filter(deal=deal).values_list("to_stage", "via")) == rows
     assert Deal.objects.get(pk=deal.pk).stage == "qualification"
+
+
+def test_a_deal_closed_on_the_day_it_was_created_is_imported(run: Importer, tmp_path: Path) -> None:
+    # CloseDate is a date: midnight of the creation day, hours before the CreatedDate.
+    run("accounts", "salesforce/Account.csv", preset=SF)
+    same_day = _copy(
+        tmp_path,
+        "Opportunity.csv",
+        "Nordwind pilot,Closed Lost,9900,2025-04-02,2025-02-14T12:30:00.000Z",
+        "Nordwind pilot,Closed Lost,9900,2025-02-14,2025-02-14T12:30:00.000Z",
+    )
+    result = run("deals", same_day, preset=SF)
+    assert result.counts == {"created": 5, "updated": 0, "unchanged": 0, "rejected": 0}
+    deal = Deal.objects.get(title="Nordwind pilot")
+    created = dt.datetime(2025, 2, 14, 12, 30, tzinfo=dt.UTC)
+    assert (deal.status, deal.created_at, deal.closed_at) == ("lost", created, created)
+    assert list(deal.stage_changes.order_by("pk").values_list("to_stage", "kind", "duration")) == [
+        ("prospecting", "created", None),
+        ("lost", "lost", dt.timedelta(0)),
+    ]
+
+
+def test_a_close_date_on_an_earlier_day_is_still_refused(run: Importer, tmp_path: Path) -> None:
+    run("accounts", "salesforce/Account.csv", preset=SF)
+    before = table_counts()
+    earlier = _copy(
+        tmp_path,
+        "Opportunity.csv",
+        "Nordwind pilot,Closed Lost,9900,2025-04-02,2025-02-14T12:30:00.000Z",
+        "Nordwind pilot,Closed Lost,9900,2025-02-13,2025-02-14T12:30:00.000Z",
+    )
+    result = run("deals", earlier, preset=SF)
+    assert [(e.row, e.column, e.code) for e in result.errors] == [
+        (4, "CloseDate", "closed_before_created")
+    ]
+    assert result.errors[0].reason == "The deal closes before it was created (2025-02-14)."
+    assert result.counts["created"] == 0
+    assert table_counts() == before
+
+
+def test_without_a_creation_date_a_closed_deal_was_created_when_it_closed(
+    run: Importer, tmp_path: Path
+) -> None:
+    """A file with no creation column: an open deal is created at the import; a closed one
+    cannot have been created after it closed, so it is taken as created then (not refused)."""
+    mapping = tmp_path / "deals.yaml"
+    mapping.write_text(
+        "kind: deals\n"
+        "columns:\n"
+        "  title: Title\n"
+        "  account_name: Company\n"
+        "  stage: Stage\n"
+        "  closed_at: Closed\n"
+        "stages:\n"
+        "  Proposal: preparation\n"
+        "  Won: won\n"
+        "  Lost: lost\n"
+        "defaults:\n"
+        "  process: classic\n",
+        encoding="utf-8",
+    )
+    rows = tmp_path / "deals.csv"
+    rows.write_text(
+        "Title,Company,Stage,Closed\n"
+        "Old win,Alfa SRL,Won,2024-05-10\n"
+        "Old loss,Beta SA,Lost,2024-06-01\n"
+        "Open one,Gama SRL,Proposal,\n",
+        encoding="utf-8",
+    )
+    result = run("deals", rows, mapping=mapping)
+    assert result.errors == []
+    assert result.counts["created"] == 3
+    won, lost, open_ = (Deal.objects.get(title=t) for t in ("Old win", "Old loss", "Open one"))
+    assert (won.status, won.created_at, won.closed_at) == ("won", won.closed_at, won.closed_at)
+    assert won.closed_at == dt.datetime(2024, 5, 9, 21, 0, tzinfo=dt.UTC)  # midnight, Bucharest
+    assert lost.created_at == lost.closed_at
+    assert open_.closed_at is None
+    assert open_.created_at > won.closed_at

@@ -103,6 +103,25 @@ def test_a_company_is_on_a_list_once_by_domain(plist: ProspectList, second: dict
     assert Prospect.objects.count() == 1
 
 
+def test_names_and_domains_longer_than_their_columns_are_refused_or_keyed_in_full(
+    plist: ProspectList,
+) -> None:
+    """``&`` grows into `` and ``: a 200-character name must still give a storable key, and a
+    domain (given, or taken from the e-mail) longer than its column is a clear error."""
+    ampersands = add(plist, company_name="&a" * 100)
+    assert len(ampersands.company_name) == 200
+    assert len(ampersands.name_key) <= 200
+    assert ampersands.name_key.startswith("and a and a")
+    long_domain = "d" * 60 + "." + "e" * 60 + "." + "f" * 60 + "." + "g" * 30 + ".ro"
+    with pytest.raises(InvalidInput) as refused:
+        add(plist, company_name="Long", contact_email=f"ana@{long_domain}")
+    assert refused.value.details == {"field": "contact_email"}
+    with pytest.raises(InvalidInput) as refused:
+        add(plist, company_name="Long", domain=long_domain)
+    assert refused.value.details == {"field": "domain"}
+    assert Prospect.objects.count() == 1
+
+
 def test_without_a_domain_the_normalised_name_dedupes(plist: ProspectList) -> None:
     first = add(plist, company_name="S.C. Brutăria Ionescu S.R.L.")
     again = prospect_add(prospect_list=plist, acting_user=None, company_name="BRUTARIA IONESCU")

@@ -35,6 +35,7 @@ from traseu.imports.models import ImportJob, ImportKind
 from traseu.process import icp
 from traseu.processes.selectors import process_definition
 from traseu.prospecting.fit import icp_apply_file
+from traseu.prospecting.models import Prospect
 from traseu.prospecting.services import prospect_add, prospect_list_create
 from traseu.sales import panels
 from traseu.sales.competitors import competitor_create, deal_competitor_add
@@ -185,6 +186,7 @@ def _state(deal: Deal) -> tuple[Any, ...]:
         list(ImportJob.objects.values_list("status", "rows_done")),
         list(Webhook.objects.values_list("url", "active", "event_kinds")),
         list(Delivery.objects.values_list("status", "attempts")),
+        list(Prospect.objects.order_by("pk").values_list("pk", "status", "deal")),
     )
 
 

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from traseu.aftersale.followups import FeedbackInput, IssueInput, follow_up_complete, follow_up_for
-from traseu.aftersale.handoffs import handoff_accept, handoff_for, handoffs_visible_to
+from traseu.aftersale.handoffs import (
+    handoff_accept,
+    handoff_for,
+    handoff_update,
+    handoffs_visible_to,
+)
 from traseu.aftersale.models import FollowUp, Handoff
 from traseu.aftersale.report import NpsGroup, feedback_report
 from traseu.aftersale.schemas import (
@@ -19,13 +24,15 @@ from traseu.aftersale.schemas import (
     FollowUpCompleteIn,
     FollowUpOut,
     HandoffOut,
+    HandoffPatch,
     ReportFiltersIn,
 )
 from traseu.aftersale.selectors import follow_ups_for
 from traseu.analytics.scope import report_scope
 from traseu.analytics.tables import ReportRequest
 from traseu.apikit.auth import user_of
-from traseu.apikit.openapi import idempotent, responses
+from traseu.apikit.openapi import conditional, idempotent, responses
+from traseu.apikit.versions import expected_version, set_etag
 
 router = Router(tags=["after the sale"])
 LIMIT = 200
@@ -56,8 +63,36 @@ def handoff_list(
     url_name="handoff_get",
     response=responses({200: HandoffOut}, 400, 404),
 )
-def handoff_get(request: HttpRequest, handoff_id: int) -> Handoff:
-    return handoff_for(user_of(request), handoff_id)
+def handoff_get(request: HttpRequest, response: HttpResponse, handoff_id: int) -> Handoff:
+    """One handoff; its ``version`` is also the ETag."""
+    handoff = handoff_for(user_of(request), handoff_id)
+    set_etag(response, handoff.version)
+    return handoff
+
+
+@router.patch(
+    "/handoffs/{id:handoff_id}",
+    url_name="handoff_update_api",
+    response=responses({200: HandoffOut}, *WRITE),
+    openapi_extra=conditional(),
+)
+def handoff_update_api(
+    request: HttpRequest, response: HttpResponse, handoff_id: int, payload: HandoffPatch
+) -> Handoff:
+    """Change the commitments (the whole list), risks or delivery owner; fields left out stay.
+    With a version (body or If-Match) a stale copy gets 409 ``stale_version`` and nothing
+    changes. The deal's writers may edit it; others of the team get 403."""
+    changes = payload.model_dump(exclude_unset=True, exclude={"version"})
+    handoff = handoff_update(
+        handoff_id=handoff_id,
+        acting_user=user_of(request),
+        commitments=changes.get("commitments"),
+        risks=changes.get("risks"),
+        delivery_owner=changes.get("delivery_owner"),
+        expected_version=expected_version(request, payload.version),
+    )
+    set_etag(response, handoff.version)
+    return handoff
 
 
 @router.post(

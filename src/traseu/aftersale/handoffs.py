@@ -170,15 +170,24 @@ def handoff_update(
     commitments: Sequence[Any] | None = None,
     risks: str | None = None,
     delivery_owner: str | None = None,
+    expected_version: int | None = None,
     clock: Clock = timezone.now,
 ) -> Handoff:
     """Change the commitments, risks or delivery owner (only what is given). Bad input
-    changes nothing."""
+    changes nothing; so does a write based on a stale copy (``expected_version`` not the
+    current one: Conflict ``stale_version``)."""
     require_writer(acting_user)
     with transaction.atomic():
         handoff = handoff_for(acting_user, handoff_id)
         deal_for(acting_user, handoff.deal_id, write=True)
         handoff = Handoff.objects.select_for_update().get(pk=handoff.pk)
+        if expected_version is not None and handoff.version != expected_version:
+            raise Conflict(
+                _("The handoff changed since you read it (version %(now)s, not %(then)s).")
+                % {"now": handoff.version, "then": expected_version},
+                code="stale_version",
+                details={"version": handoff.version},
+            )
         before = audit.values(handoff, EDIT_FIELDS)
         if commitments is not None:
             handoff.commitments = parse_commitments(commitments)

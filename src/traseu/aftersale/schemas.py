@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator
 
 from traseu.aftersale.models import Feedback, FeedbackIssue, FollowUp, Handoff
+from traseu.apikit.schemas import Patch
 
 
 def _iso_date(value: Any) -> Any:
@@ -57,6 +58,7 @@ class HandoffOut(Schema):
     created_at: dt.datetime
     accepted_at: dt.datetime | None
     accepted_by: str | None
+    version: int = Field(description="Send it back (or as If-Match) when editing.")
 
     @staticmethod
     def resolve_deal(obj: Handoff) -> int:
@@ -69,6 +71,21 @@ class HandoffOut(Schema):
     @staticmethod
     def resolve_accepted_by(obj: Handoff) -> str | None:
         return obj.accepted_by.username if obj.accepted_by else None
+
+
+class CommitmentIn(Schema):
+    what: str = Field(description="What was promised, 1 to 300 characters.")
+    due: str = Field("", description="YYYY-MM-DD, or empty when no date was promised.")
+
+
+class HandoffPatch(Patch):
+    """Fields left out stay as they are; ``commitments`` replaces the whole list."""
+
+    not_null = ("commitments", "risks", "delivery_owner")
+    commitments: list[CommitmentIn] | None = None
+    risks: str | None = None
+    delivery_owner: str | None = Field(None, description="Username of who delivers.")
+    version: int | None = Field(None, description="The version read; a stale one is 409.")
 
 
 class IssueOut(Schema):

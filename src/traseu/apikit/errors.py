@@ -14,9 +14,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -140,6 +141,8 @@ def as_traseu_error(exc: Exception) -> TraseuError:
         return _status_error(403, _("You may not do this."))
     if isinstance(exc, SuspiciousOperation):  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE, say
         return _status_error(400, _("The request cannot be accepted: %(why)s") % {"why": exc})
+    if isinstance(exc, MultiPartParserError | BadRequest):  # a multipart body without boundary
+        return _status_error(400, _("The request body cannot be read: %(why)s") % {"why": exc})
     logger.exception("API request failed", exc_info=exc)
     return _status_error(500, _("Something went wrong on our side; it has been logged."))
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -33,14 +33,38 @@ from traseu.core.idempotency import (
 from traseu.core.models import IdempotencyRecord, User
 
 HEADER = "Idempotency-Key"
+MULTIPART = "multipart/form-data"
 KEPT_HEADERS = ("Content-Type", "ETag", "Location")
 _RECORD = "_traseu_idempotency_record"
 
 
 def _fingerprint(request: HttpRequest) -> str:
+    """What makes two requests the same: method, path and query, and the body; for a
+    multipart body, its form fields and each file's name, size and SHA-256 (Django cannot give
+    the raw body once it has parsed the files, and would hold a whole upload in memory).
+
+    A multipart body Django cannot parse (no boundary, say) raises ``MultiPartParserError``,
+    answered 400 by :mod:`traseu.apikit.errors`.
+    """
     digest = hashlib.sha256(f"{request.method}\n{request.get_full_path()}\n".encode())
-    digest.update(request.body)
+    if request.content_type == MULTIPART:
+        for part in _form_parts(request):
+            digest.update(part)
+    else:
+        digest.update(request.body)
     return digest.hexdigest()
+
+
+def _form_parts(request: HttpRequest) -> Iterator[bytes]:
+    for name in sorted(request.POST):
+        yield f"{(name, request.POST.getlist(name))!r}\n".encode()
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            content = hashlib.sha256()
+            for chunk in upload.chunks():
+                content.update(chunk)
+            upload.seek(0)  # the handler reads it again
+            yield f"{(name, upload.name, upload.size, content.hexdigest())!r}\n".encode()
 
 
 def _key(request: HttpRequest) -> str | None:

@@ -12,7 +12,7 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -72,12 +72,14 @@ def paginate(
     keys: Mapping[str, str | Expression],
     cursor: str | None,
     limit: int = DEFAULT_LIMIT,
-) -> Page[M]:
+    values: Sequence[str] | None = None,
+) -> Page[Any]:
     """One page of ``queryset`` sorted by ``sort`` (a key of ``keys``, ``-`` for descending).
 
     ``keys`` maps sort names to a field or to an expression that is never null (wrap nullable
     fields in Coalesce), since rows with a null sort value could not be placed after a cursor.
-    Fetches ``limit + 1`` rows in one query to know whether there is a next page.
+    Fetches ``limit + 1`` rows in one query to know whether there is a next page. With
+    ``values``, the items are ``.values(*values)`` dicts instead of model instances.
     """
     descending = sort.startswith("-")
     name = sort.removeprefix("-")
@@ -94,11 +96,15 @@ def paginate(
     if cursor:
         rows = _after(rows, *_decode(cursor, sort), descending=descending)
     limit = min(max(limit, 1), MAX_LIMIT)
+    if values is not None:
+        rows = rows.values(*values, "sort_key", "pk")
     items = list(rows[: limit + 1])
     if len(items) <= limit:
         return Page(items, None)
     items = items[:limit]
     last = items[-1]
+    if values is not None:
+        return Page(items, _encode(sort, last["sort_key"], int(last["pk"])))
     return Page(items, _encode(sort, getattr(last, "sort_key"), int(last.pk)))  # noqa: B009
 
 

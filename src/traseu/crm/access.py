@@ -91,6 +91,9 @@ def deal_for(user: User, deal_id: int, *, write: bool = False) -> Deal:
     deal = (
         deals_visible_to(user)
         .select_related("account", "owner", "team", "process_version__process")
+        # the process document is large and read through processes.selectors (cached by
+        # version): decoding it on every fetch was half of logging an activity over the API
+        .defer("process_version__document", "process_version__source")
         .filter(pk=deal_id)
         .first()
     )

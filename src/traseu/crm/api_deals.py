@@ -17,10 +17,12 @@ from traseu.apikit.errors import GateRejection
 from traseu.apikit.openapi import conditional, idempotent, responses
 from traseu.apikit.pagination import paginate
 from traseu.apikit.references import referenced
+from traseu.apikit.rows import page_response
 from traseu.apikit.versions import expected_version, set_etag
 from traseu.crm.access import deal_for, deal_owner_for
 from traseu.crm.models import Deal, StageChange, TimelineEvent
 from traseu.crm.schemas import (
+    DEAL_COLUMNS,
     ChecklistOut,
     DealCreate,
     DealFilters,
@@ -48,7 +50,7 @@ router = Router(tags=["deals"])
 
 
 @router.get("/", url_name="deal_list", response=responses({200: DealPage}, 400, 422))
-def deals(request: HttpRequest, filters: Query[DealFilters]) -> dict[str, Any]:
+def deals(request: HttpRequest, filters: Query[DealFilters]) -> HttpResponse:
     """The deals you may see, filtered and sorted, a page at a time (follow ``next_cursor``)."""
     rows = deal_list(
         user=user_of(request),
@@ -58,9 +60,14 @@ def deals(request: HttpRequest, filters: Query[DealFilters]) -> dict[str, Any]:
         process=filters.process,
     )
     page = paginate(
-        rows, sort=filters.sort, keys=DEAL_SORT_KEYS, cursor=filters.cursor, limit=filters.limit
+        rows,
+        sort=filters.sort,
+        keys=DEAL_SORT_KEYS,
+        cursor=filters.cursor,
+        limit=filters.limit,
+        values=DEAL_COLUMNS.paths(),
     )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_response(DealOut, DEAL_COLUMNS, page.items, page.next_cursor)
 
 
 @router.post(
@@ -148,7 +155,7 @@ def deal_move(
         override=payload.override,
         via="api",
     )
-    moved = deal_for(user, deal_id)
+    moved = outcome.deal  # as stored, with what DealOut shows loaded under the lock
     set_etag(response, moved.version)
     return {"deal": moved, "changes": outcome.changes, "tasks": outcome.tasks}
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from traseu.apikit.ids import RecordId
+from traseu.apikit.rows import Columns
 from traseu.apikit.schemas import Patch
 from traseu.crm.models import (
     Activity,
@@ -75,6 +76,35 @@ class DealOut(Schema):
     def resolve_process(obj: Deal) -> dict[str, Any]:
         version = obj.process_version
         return {"key": version.process.key, "version": version.number}
+
+
+DEAL_COLUMNS = Columns(
+    {
+        "id": "id",
+        "title": "title",
+        "account": Columns({"id": "account_id", "name": "account__name"}),
+        "owner": Columns({"id": "owner_id", "username": "owner__username"}),
+        "team": "team__name",
+        "process": Columns(
+            {"key": "process_version__process__key", "version": "process_version__number"}
+        ),
+        "stage": "stage",
+        "status": "status",
+        "lost_reason": "lost_reason",
+        "amount": "amount",
+        "currency": "currency",
+        "expected_close": "expected_close",
+        "probability": "probability",
+        "source": "source",
+        "custom": "custom",
+        "stage_entered_at": "stage_entered_at",
+        "created_at": "created_at",
+        "closed_at": "closed_at",
+        "updated_at": "updated_at",
+        "version": "version",
+    }
+)
+"""DealOut read straight from ``.values()`` rows (apikit.rows): the list's fast path."""
 
 
 class DealPage(Schema):

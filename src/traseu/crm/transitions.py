@@ -88,7 +88,9 @@ def _locked_deal(deal_id: int) -> Deal:
     # already serialises writers, so a second mover waits and then sees the new stage.
     deal = (
         Deal.objects.select_for_update(of=("self",))
-        .select_related("owner", "account", "process_version")
+        # everything the API's answer shows, so the caller need not read the deal again
+        .select_related("owner", "account", "team", "process_version__process")
+        .defer("process_version__document", "process_version__source")
         .filter(pk=deal_id)
         .first()
     )

@@ -38,7 +38,10 @@ ORDINAL = {"disqualifying": -1.0, "unknown": 0.0, "weak": 1.0, "partial": 2.0, "
 EMPLOYEE_BANDS = ((10, "1-9"), (50, "10-49"), (250, "50-249"), (1000, "250-999"))
 OTHER, NONE = "(other)", "(none)"
 MIN_COUNT = 5
-EXCLUDED_CUSTOM = frozenset({"forecast_category"})
+# Not evidence: a person's judgement about the forecast, and the source CRM's own probability
+# (the Salesforce preset keeps Probability as sf_probability), which on a closed deal is 100 or
+# 0: the outcome itself.
+EXCLUDED_CUSTOM = frozenset({"forecast_category", "sf_probability"})
 CATEGORICAL: dict[str, Callable[[Snapshot], str]] = {
     "source": lambda s: s.source.strip().lower() or NONE,
     "industry": lambda s: s.account.industry.strip() or NONE,

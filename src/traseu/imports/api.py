@@ -3,9 +3,6 @@ rows. The import runs in the background (``traseu worker``); the answer is 202 w
 
 from __future__ import annotations
 
-import functools
-import hashlib
-from collections.abc import Callable
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -27,36 +24,6 @@ from traseu.process.errors import ProcessDocumentError
 
 router = Router(tags=["imports"])
 SORT_KEYS = {"started_at": "started_at"}
-
-
-def multipart_fingerprint(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Let the Idempotency-Key check fingerprint a multipart request.
-
-    That check hashes ``request.body``, which Django cannot give once it has parsed the files
-    (and would hold a whole upload in memory). This decorator, outside the check, puts in its
-    place the form fields and each file's name, size and SHA-256.
-    """
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.method == "POST" and request.FILES and not hasattr(request, "_body"):
-            digest = hashlib.sha256()
-            for name in sorted(request.POST):
-                digest.update(f"{name}={request.POST.getlist(name)!r}\n".encode())
-            for name in sorted(request.FILES):
-                for upload in request.FILES.getlist(name):
-                    digest.update(f"{name}:{upload.name}:{upload.size}:".encode())
-                    for chunk in upload.chunks():
-                        digest.update(chunk)
-                    upload.seek(0)
-            request._body = digest.hexdigest().encode()
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-# Router decorators wrap the API's, so this runs before the Idempotency-Key check.
-router.add_decorator(multipart_fingerprint, mode="operation")
 
 
 def _mapping(data: ImportIn) -> Mapping:

@@ -19,7 +19,7 @@ from django.core.validators import EmailValidator
 
 from traseu.core.errors import InvalidInput
 from traseu.crm.services import normalise_domain
-from traseu.prospecting.names import email_domain
+from traseu.prospecting.names import DOMAIN_LENGTH, email_domain
 from traseu.prospecting.services import PROSPECT_FIELDS, TEXT_LIMITS, clean_prospect
 
 DATA_FIELDS = PROSPECT_FIELDS
@@ -124,6 +124,8 @@ def _fast(values: Mapping[str, Any], row_number: int) -> ProspectRow:
     company_name = _text(get("company_name"), _LIMIT["company_name"])
     email = _email(get("contact_email"))
     domain = normalise_domain(str(get("domain") or "")) or email_domain(email)
+    if len(domain) > DOMAIN_LENGTH:
+        raise _Refer
     if not company_name:
         if not domain:
             raise _Refer

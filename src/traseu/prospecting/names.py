@@ -51,6 +51,10 @@ def strip_diacritics(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+NAME_KEY_LENGTH = 200  # the name_key columns of prospects and account keys
+DOMAIN_LENGTH = 200  # the domain columns
+
+
 def normalise_name(name: str) -> str:
     """A company name as a comparison key.
 
@@ -69,7 +73,8 @@ def normalise_name(name: str) -> str:
         kept.pop()
     while len(kept) > 1 and kept[0] in LEGAL_PREFIXES:
         kept.pop(0)
-    return " ".join(kept)
+    # "&" grows into " and ": a 200-character name can give a longer key than its column holds
+    return " ".join(kept)[:NAME_KEY_LENGTH].rstrip()
 
 
 def email_domain(email: str) -> str:

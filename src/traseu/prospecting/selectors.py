@@ -22,6 +22,7 @@ from traseu.processes.selectors import process_versions_latest
 from traseu.prospecting.models import (
     AccountFit,
     IdealCustomerProfile,
+    Prospect,
     ProspectList,
     ProspectStatus,
 )
@@ -73,6 +74,19 @@ def prospect_list_for(user: User, list_id: int) -> ProspectList:
         raise NotFound(
             _("No prospect list %(id)s.") % {"id": list_id}, code="prospect_list_not_found"
         )
+    return found
+
+
+def prospect_for(user: User, prospect_id: int) -> Prospect:
+    """The prospect, with its list, if ``user`` may see its list; else NotFound (the same for
+    a prospect that does not exist)."""
+    found = (
+        Prospect.objects.filter(pk=prospect_id, prospect_list__in=prospect_lists_visible_to(user))
+        .select_related("prospect_list__profile")
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("No prospect %(id)s.") % {"id": prospect_id}, code="prospect_not_found")
     return found
 
 

@@ -33,7 +33,7 @@ from traseu.prospecting.models import (
     ProspectList,
     ProspectStatus,
 )
-from traseu.prospecting.names import dedupe_key, email_domain, normalise_name
+from traseu.prospecting.names import DOMAIN_LENGTH, dedupe_key, email_domain, normalise_name
 
 Clock = Callable[[], dt.datetime]
 PROSPECT_FIELDS = (
@@ -154,6 +154,13 @@ def clean_prospect(values: Mapping[str, Any]) -> dict[str, Any]:
             ) from error
     domain = normalise_domain(str(raw.get("domain") or ""))
     cleaned["domain"] = domain or email_domain(cleaned["contact_email"])
+    if len(cleaned["domain"]) > DOMAIN_LENGTH:
+        field = "domain" if domain else "contact_email"
+        raise InvalidInput(
+            _("The web domain of %(field)s is longer than %(limit)d characters.")
+            % {"field": field, "limit": DOMAIN_LENGTH},
+            details={"field": field},
+        )
     if not cleaned["company_name"]:
         if not cleaned["domain"]:
             raise InvalidInput(

@@ -194,9 +194,11 @@ def _deal(context: Context, deal_id: int) -> Deal | None:
 
 
 def _dates(context: Context, cells: Cells, outcome: str) -> tuple[dt.datetime, dt.datetime | None]:
-    created = cells.moment("created_at") or context.now
     closed = _closed(cells, outcome)
-    if closed is not None and closed < created:
+    created = cells.moment("created_at")
+    if created is None:  # no creation date in the file: a closed deal existed when it closed
+        created = context.now if closed is None else min(closed, context.now)
+    if closed is not None and closed < created and not _closed_that_day(closed, created):
         field = cells_field(cells, outcome)
         raise cells.error(
             field,
@@ -206,6 +208,14 @@ def _dates(context: Context, cells: Cells, outcome: str) -> tuple[dt.datetime, d
             "closed_before_created",
         )
     return created, closed
+
+
+def _closed_that_day(closed: dt.datetime, created: dt.datetime) -> bool:
+    """A close date without a time (midnight in its time zone) on the day the deal was
+    created: the deal closed that day, after it was created (Salesforce's CloseDate is a date;
+    the history records the close at the creation or at the last known change, never before)."""
+    midnight = (closed.hour, closed.minute, closed.second, closed.microsecond) == (0, 0, 0, 0)
+    return midnight and created.astimezone(closed.tzinfo).date() == closed.date()
 
 
 def _values(context: Context, cells: Cells, outcome: str) -> dict[str, Any]:
