@@ -21,8 +21,10 @@ def main() -> int:
     print("template render (pages, in ms: there a lower ratio is better). With")
     print("TRASEU_BENCH_ANALYTICS=1: reports on a large history (ms) beside hand-written SQL.")
     print("Imports: rows/s beside executemany/COPY of the same rows (TRASEU_BENCH_IMPORT_ROWS).")
-    print("Load: the API on the real server (traseu serve) beside a bare JsonResponse view of")
-    print("the same 50 rows on the same server (req/s: higher is better; ms: lower is better).")
+    print("Load: the API on the production server (gunicorn, PostgreSQL) beside a bare")
+    print("JsonResponse view of the same 50 rows on the same server (req/s: higher is better;")
+    print("ms: lower is better); the mix's p99 against the 100 ms target, and errors + lost")
+    print("writes (0 is the target).")
     return 0
 
 

@@ -1,10 +1,11 @@
 """Load on the production server: the REST API beside a bare Django view, served the same way.
 
-The server is gunicorn (``traseu[server]``; ``TRASEU_BENCH_LOAD_WORKERS`` workers, default
-cores + 1 (PostgreSQL shares the cores), sync, or ``TRASEU_BENCH_LOAD_THREADS`` threads each) on 127.0.0.1 with
-``DEBUG=false``, the API rate limits off and bench/load_settings.py, which adds one route:
-``/bench/bare-deals/`` returns the same 50 deal rows as ``GET /api/v1/deals/?limit=50`` with
-``.values()`` and ``JsonResponse``, no authentication: the baseline. Without gunicorn, or with
+The server is gunicorn (``traseu[server]``) with ``TRASEU_BENCH_LOAD_WORKERS`` sync workers
+(default one per core: PostgreSQL and the load generator share the cores; or
+``TRASEU_BENCH_LOAD_THREADS`` threads each) on 127.0.0.1 with ``DEBUG=false``, the API rate
+limits off and bench/load_settings.py, which adds one route: ``/bench/bare-deals/`` returns
+the same 50 deal rows as ``GET /api/v1/deals/?limit=50`` with ``.values()`` and
+``JsonResponse``, no authentication: the baseline. Without gunicorn, or with
 ``TRASEU_BENCH_LOAD_SERVER=serve``, it is ``traseu serve``.
 
 The database is PostgreSQL: ``TRASEU_BENCH_LOAD_DATABASE_URL``, else a fresh database
@@ -185,7 +186,7 @@ def _server_command() -> tuple[list[str], str]:
         except ImportError:
             kind = "serve"
     if kind == "gunicorn":
-        workers = os.environ.get("TRASEU_BENCH_LOAD_WORKERS", str((os.cpu_count() or 1) + 1))
+        workers = os.environ.get("TRASEU_BENCH_LOAD_WORKERS", str(os.cpu_count() or 1))
         threads = os.environ.get("TRASEU_BENCH_LOAD_THREADS", "1")
         command = [sys.executable, "-m", "gunicorn", "--workers", workers, "--threads", threads]
         command += ["--bind", f"{HOST}:{PORT}", "--backlog", "256", "traseu.wsgi:application"]

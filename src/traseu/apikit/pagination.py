@@ -90,30 +90,39 @@ def paginate(
             details={"field": "sort"},
         )
     key = keys[name]
-    rows = queryset.annotate(sort_key=F(key) if isinstance(key, str) else key)
+    # A plain field that the rows read anyway sorts as itself: no annotation, no second copy
+    # of each row's sort value to fetch and convert.
+    plain = values is not None and isinstance(key, str) and key in values
+    field = str(key) if plain else "sort_key"
+    rows = (
+        queryset if plain else queryset.annotate(sort_key=F(key) if isinstance(key, str) else key)
+    )
     direction = "-" if descending else ""
-    rows = rows.order_by(f"{direction}sort_key", f"{direction}pk")
+    rows = rows.order_by(f"{direction}{field}", f"{direction}pk")
     if cursor:
-        rows = _after(rows, *_decode(cursor, sort), descending=descending)
+        rows = _after(rows, field, *_decode(cursor, sort), descending=descending)
     limit = min(max(limit, 1), MAX_LIMIT)
+    id_path = "pk"
     if values is not None:
-        rows = rows.values(*values, "sort_key", "pk")
+        id_path = "id" if "id" in values else "pk"
+        extra = [] if plain else ["sort_key"]
+        rows = rows.values(*values, *extra, *([] if id_path == "id" else ["pk"]))
     items = list(rows[: limit + 1])
     if len(items) <= limit:
         return Page(items, None)
     items = items[:limit]
     last = items[-1]
     if values is not None:
-        return Page(items, _encode(sort, last["sort_key"], int(last["pk"])))
+        return Page(items, _encode(sort, last[field], int(last[id_path])))
     return Page(items, _encode(sort, getattr(last, "sort_key"), int(last.pk)))  # noqa: B009
 
 
-def _after(rows: QuerySet[M], value: Any, pk: int, *, descending: bool) -> QuerySet[M]:
-    """The rows strictly after (``value``, ``pk``) in the sort order."""
+def _after(rows: QuerySet[M], field: str, value: Any, pk: int, *, descending: bool) -> QuerySet[M]:
+    """The rows strictly after (``value`` of ``field``, ``pk``) in the sort order."""
     after = "lt" if descending else "gt"
     try:  # a tampered value (a date that is not one, a null) fails here, as the query is built
         return rows.filter(
-            Q(**{f"sort_key__{after}": value}) | Q(sort_key=value, **{f"pk__{after}": pk})
+            Q(**{f"{field}__{after}": value}) | Q(**{field: value, f"pk__{after}": pk})
         )
     except (DjangoValidationError, ValueError, TypeError) as error:
         raise TraseuError(_("The cursor is not valid."), code="invalid_cursor") from error
