@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from tests.imports.salesforce_columns import ACCOUNT_COLUMNS
+
 # Salesforce's default opportunity stages, in order (pre-sale), and the two closed ones.
 OPEN_STAGES = (
     "Prospecting",
@@ -175,20 +177,7 @@ def write_export(folder: Path, seed: int = 7, count: int = 120) -> list[Opportun
     accounts, opportunities = generate(seed, count)
     with (folder / "Account.csv").open("w", encoding="utf-8-sig", newline="") as file:
         writer = csv.writer(file, lineterminator="\r\n")
-        writer.writerow(
-            [
-                "Id",
-                "Name",
-                "Website",
-                "Industry",
-                "NumberOfEmployees",
-                "AnnualRevenue",
-                "BillingCountry",
-                "OwnerId",
-                "Type",
-                "Rating",
-            ]
-        )
+        writer.writerow(ACCOUNT_COLUMNS)
         for number, (account, name) in enumerate(zip(accounts, ACCOUNT_NAMES, strict=True)):
             writer.writerow(
                 [

@@ -22,6 +22,7 @@ from traseu.processes.services import process_apply_file
 from traseu.prospecting.models import AccountKey
 
 from .conftest import CLASSIC, FIXTURES
+from .salesforce_columns import ACCOUNT_COLUMNS
 
 SF_ACCOUNTS = str(FIXTURES / "salesforce" / "Account.csv")
 
@@ -104,20 +105,7 @@ def test_the_progress_bar_shows_rate_and_time_left() -> None:
 def _big_file(path: Path, rows: int) -> Path:
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(
-            [
-                "Id",
-                "Name",
-                "Website",
-                "Industry",
-                "NumberOfEmployees",
-                "AnnualRevenue",
-                "BillingCountry",
-                "OwnerId",
-                "Type",
-                "Rating",
-            ]
-        )
+        writer.writerow(ACCOUNT_COLUMNS)
         for i in range(rows):
             writer.writerow(
                 [

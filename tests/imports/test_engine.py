@@ -14,6 +14,7 @@ from traseu.imports.kinds import directory
 from traseu.imports.models import ExternalRef, ImportJob
 
 from .conftest import Importer, table_counts
+from .salesforce_columns import ACCOUNT_COLUMNS
 
 SF = "salesforce"
 
@@ -21,20 +22,7 @@ SF = "salesforce"
 def _accounts_csv(path: Path, count: int, *, bad_row: int | None = None) -> Path:
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(
-            [
-                "Id",
-                "Name",
-                "Website",
-                "Industry",
-                "NumberOfEmployees",
-                "AnnualRevenue",
-                "BillingCountry",
-                "OwnerId",
-                "Type",
-                "Rating",
-            ]
-        )
+        writer.writerow(ACCOUNT_COLUMNS)
         for i in range(count):
             employees = "many" if bad_row == i + 2 else str(i)
             writer.writerow(
