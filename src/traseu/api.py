@@ -43,8 +43,11 @@ class TraseuAPI(NinjaAPI):
 api = TraseuAPI(
     title="Traseu API",
     version="1",
-    description="Deals along your sales process: read, create, edit and move them through "
-    "their gates. Errors are always {code, message, details}.",
+    description="Your sales process and the deals along it: processes, accounts, contacts, "
+    "deals and their moves through the gates, qualification, activities and tasks, prospects, "
+    "imports, proposals and contracts, handoffs and follow-ups, reports, webhooks and the "
+    "audit trail. Send a personal access token as `Authorization: Bearer`. Lists are "
+    "paginated by cursor; errors are always {code, message, details}. Guide: docs/api.md.",
     urls_namespace="api-v1",
     auth=[TokenAuth(), SessionAuth()],
     parser=StrictParser(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client, RequestFactory, override_settings
@@ -267,3 +268,19 @@ def test_the_docs_are_for_staff_when_debug_is_off(people: dict[str, User]) -> No
     assert b"swagger-ui-bundle.js" in page.content
     assert b"cdn." not in page.content  # served from our own static files
     assert staff.get("/api/v1/openapi.json").json()["info"]["version"] == "1"
+
+
+@override_settings(DEBUG=True)
+def test_the_openapi_document_has_no_key_twice(db: None) -> None:
+    """Swagger UI refuses a document with a repeated key ("duplicated mapping key") and shows
+    nothing at all; Python's json keeps the last one silently. A route that documented its
+    200 as "200" beside django-ninja's 200 did exactly that."""
+    repeated: list[str] = []
+
+    def keep_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in pairs]
+        repeated.extend(sorted({key for key in keys if keys.count(key) > 1}))
+        return dict(pairs)
+
+    json.loads(Client().get("/api/v1/openapi.json").content, object_pairs_hook=keep_pairs)
+    assert repeated == []

@@ -285,7 +285,7 @@ def status(
     response=responses({200: None}, 404, 500),
     openapi_extra={
         "responses": {
-            "200": {
+            200: {  # an int, as django-ninja keys them: "200" would be a second 200 key
                 "description": "The proposal as PDF",
                 "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
             }
