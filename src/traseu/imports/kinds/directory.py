@@ -268,6 +268,8 @@ class Contacts:
         if contact is None and email:
             contact = Contact.objects.filter(email__iexact=email).order_by("pk").first()
         account = account_resolve(context, item.account_reference, item.account_name)
+        if contact is None and not email and account is not None:
+            contact = _same_name(account, item.values["first_name"], item.values["last_name"])
         values = {**item.values, "account": account}
         if contact is None:
             clean = {k: v for k, v in values.items() if v not in (None, "")}
@@ -283,6 +285,19 @@ class Contacts:
 
     def finish(self, context: Context) -> dict[str, int]:
         return {}
+
+
+def _same_name(account: Account, first: str, last: str) -> Contact | None:
+    """A row without an id we know or an e-mail: the account's contact of the same first and
+    last name (case aside) is that person, so importing the file again does not add them twice.
+    Of two namesakes, the older."""
+    return (
+        Contact.objects.filter(
+            account=account, first_name__iexact=first.strip(), last_name__iexact=last.strip()
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 def _contact_update(context: Context, contact: Contact, values: dict[str, Any]) -> str:
