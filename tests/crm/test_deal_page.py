@@ -278,7 +278,7 @@ def test_queries_do_not_grow_with_activities_contacts_and_answers(
         return len(queries)
 
     assert count(many) == count(few)
-    assert count(few) <= 16  # session, user, deal, facts (4), one per panel
+    assert count(few) <= 17  # session, user, deal, facts (4), one per panel, a stall alert
 
 
 # Writing through the panels

@@ -103,3 +103,28 @@ def test_a_failing_mail_server_does_not_undo_the_alerts(
     with django_capture_on_commit_callbacks(execute=True):
         assert stalled_deal_alerts(clock.now + dt.timedelta(days=30)) == 1
     assert StallAlert.objects.filter(deal=deal).exists()
+
+
+def test_the_deal_page_shows_the_alert_of_the_current_stay_only(
+    make_deal: MakeDeal, people: dict[str, User], clock: FakeClock
+) -> None:
+    from django.test import Client
+
+    owner = people["rep"]
+    deal = make_deal(industry="Software")
+    browser = Client()
+    browser.force_login(owner)
+    page = browser.get(f"/deals/{deal.pk}/").content.decode()
+    assert "stall-notice" not in page
+
+    later = clock.now + dt.timedelta(days=40)
+    assert stalled_deal_alerts(later) == 1
+    threshold = TimelineEvent.objects.get(deal=deal, kind="deal.stalled").data["threshold"]
+    page = browser.get(f"/deals/{deal.pk}/").content.decode()
+    assert 'class="stall-notice"' in page
+    assert "40 days in this stage" in page
+    assert f"within {threshold:.0f} days" in page
+
+    clock.now = later  # moved on: the alert belongs to the last stay, not this one
+    deal_move_to_stage(deal_id=deal.pk, to_stage="qualification", acting_user=owner, clock=clock)
+    assert "stall-notice" not in browser.get(f"/deals/{deal.pk}/").content.decode()

@@ -31,8 +31,10 @@ from traseu.crm.models import (
     Deal,
     DealContact,
     DealDocument,
+    DealStatus,
     MoveKind,
     StageChange,
+    TimelineEvent,
 )
 from traseu.crm.qualification_panel import (
     QUALIFICATION_STATUS_LABELS as QUALIFICATION_STATUS_LABELS,
@@ -139,6 +141,36 @@ class HistoryRow:
     duration_text: str
 
 
+@dataclass(frozen=True)
+class StallNotice:
+    """The worker's stalled-deal alert for the deal's current stay in its stage."""
+
+    at: dt.datetime
+    days: float
+    threshold: float
+
+
+def _stall(deal: Deal) -> StallNotice | None:
+    """The newest ``deal.stalled`` event since the deal entered its stage, if it is still open
+    there (an alert of an earlier stay or a closed deal is history, not news)."""
+    if deal.status != DealStatus.OPEN:
+        return None
+    event = (
+        TimelineEvent.objects.filter(
+            deal=deal, kind="deal.stalled", at__gte=deal.stage_entered_at, data__stage=deal.stage
+        )
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if event is None:
+        return None
+    return StallNotice(
+        at=event.at,
+        days=float(event.data.get("days", 0)),
+        threshold=float(event.data.get("threshold", 0)),
+    )
+
+
 @dataclass
 class DealPage:
     deal: Deal
@@ -163,6 +195,7 @@ class DealPage:
     documents: list[DocumentRow]
     history: list[HistoryRow]
     move_targets: list[Stage] = field(default_factory=list)
+    stall: StallNotice | None = None
 
     @property
     def checklist_met(self) -> int:
@@ -234,6 +267,7 @@ def deal_page(
         documents=_documents(deal, definition),
         history=[_history_row(change, names) for change in reversed(changes)],
         move_targets=[s for s in definition.stages if s.key != deal.stage],
+        stall=_stall(deal),
     )
 
 
