@@ -214,7 +214,9 @@ def test_the_next_stages_entry_criteria_are_listed(
     assert page.next_stage is not None
     assert page.next_stage.key == "won"
     assert [row.item.criterion for row in page.next_entry] == ["won.entry.contract_signed"]
-    assert page.next_entry[0].item.panel == "documents"
+    # the sales app registers its contract panel as where a contract's status is set
+    assert page.next_entry[0].item.panel == "sales-contract"
+    assert page.next_entry[0].fix_label == "Open the contract"
 
 
 def test_techniques_show_their_guidance_and_can_be_logged(

@@ -192,3 +192,21 @@ def test_competitor_outcomes_follow_the_deal(
     competitors.deal_competitor_winner(deal_id=lost.pk, competitor_id=one.pk, acting_user=rep)
     outcomes = dict(DealCompetitor.objects.values_list("competitor__name", "outcome"))
     assert outcomes == {"One": "they_won", "Two": "no_decision"}
+
+
+def test_the_deal_page_links_each_sales_criterion_to_its_own_panel(
+    classic_deal: Deal, people: dict[str, User], clock: FakeClock
+) -> None:
+    """In Preparation the checklist asks for analysed competitors and a sent proposal; their
+    "fix it" links go to the competitors and proposals panels, not to the details or the
+    generic documents panel."""
+    from django.test import Client
+
+    deal = to_preparation(classic_deal, people, clock)
+    browser = Client()
+    browser.force_login(people["rep"])
+    page = browser.get(f"/deals/{deal.pk}/").content.decode()
+    assert '<a class="fix" href="#sales-competitors">Analyse the competitors</a>' in page
+    assert '<a class="fix" href="#sales-proposals">Open the proposals</a>' in page
+    assert 'id="sales-competitors"' in page
+    assert 'id="sales-proposals"' in page

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Q
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from traseu.core.models import Role, User
-from traseu.crm.checklist import ChecklistItem, checklist
+from traseu.crm.checklist import ChecklistItem, checklist, fact_read, fix_panel
 from traseu.crm.facts import deal_facts
 from traseu.crm.models import (
     Activity,
@@ -284,8 +284,18 @@ def _next_stage(definition: ProcessDefinition, stage: Stage) -> Stage | None:
 
 
 def _checklist(stage: Stage, phase: str, context: EvaluationContext) -> list[CheckRow]:
-    items = checklist(criterion_dict(result) for result in evaluate_stage(stage, phase, context))
-    return [CheckRow(item, str(FIX_LABELS.get(item.panel, item.panel))) for item in items]
+    specs = stage.exit if phase == "exit" else stage.entry
+    results = evaluate_stage(stage, phase, context)
+    rows = []
+    for spec, item in zip(specs, checklist(map(criterion_dict, results)), strict=True):
+        registered = fix_panel(fact_read(spec.kind, spec.params))
+        if registered is not None:  # another app's panel is where this fact is set
+            panel, label = registered
+            item = replace(item, panel=panel)
+            rows.append(CheckRow(item, str(label)))
+        else:
+            rows.append(CheckRow(item, str(FIX_LABELS.get(item.panel, item.panel))))
+    return rows
 
 
 def _route(

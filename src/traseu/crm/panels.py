@@ -7,8 +7,9 @@ deal page's query-count tests hold it to that) and returns ``None`` to show noth
 
 A panel's template gets ``deal``, ``panel`` (the :class:`DealPanel`, its data in
 ``panel.context``) and ``may_write``. Its outermost element should carry
-``id="{{ panel.key }}"`` so a checklist "fix it" link (``checklist.FIX_PANEL``) and HTMX
-swaps can target it.
+``id="{{ panel.key }}"`` so HTMX swaps and a checklist "fix it" link can target it: an app
+points the links of the facts its panel sets there with ``checklist.register_fix_panel``
+(the sales app: proposals, competitors, contract).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from traseu.core.models import User
+from traseu.crm.checklist import register_fix_panel
 from traseu.crm.models import Deal, DealStatus
 from traseu.crm.panels import DealPanel, register_deal_panel
 from traseu.sales import forms
@@ -217,6 +218,18 @@ def _lazy(deal: Deal, key: str, order: int) -> DealPanel:
         context={"url": reverse("sales_deal_panel", args=[deal.pk, key]), "title": TITLES[key]},
         order=order,
     )
+
+
+# The checklist's "fix it" links of the facts these panels set point here, not to the CRM's
+# generic documents panel.
+for _fact, _panel, _label in (
+    ("deal.proposal_status", PROPOSALS, _("Open the proposals")),
+    ("documents.proposal", PROPOSALS, _("Open the proposals")),
+    ("deal.competitors_analysed", COMPETITORS, _("Analyse the competitors")),
+    ("deal.contract_status", CONTRACT, _("Open the contract")),
+    ("documents.contract", CONTRACT, _("Open the contract")),
+):
+    register_fix_panel(_fact, _panel, _label)
 
 
 @register_deal_panel
