@@ -22,13 +22,12 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
     When,
 )
 from django.db.models.lookups import GreaterThan
 
-from traseu.analytics.sql import Seconds, route_position
+from traseu.analytics.sql import route_position
 from traseu.crm.models import DealStatus, MoveKind, StageChange
 from traseu.process.definition import ProcessDefinition
 
@@ -57,18 +56,6 @@ def lost_at() -> Case:
         .values("from_stage")[:1]
     )
     return Case(When(status=DealStatus.LOST, then=Subquery(latest)), default=None)
-
-
-def stage_seconds(*, deal_ref: str, stage_ref: str) -> Subquery:
-    """Total seconds the deal spent in a stage over its completed stays (NULL if none)."""
-    rows = (
-        StageChange.objects.filter(deal=OuterRef(deal_ref), from_stage=OuterRef(stage_ref))
-        .order_by()
-        .values("deal")
-        .annotate(total=Sum(Seconds("duration")))
-        .values("total")
-    )
-    return Subquery(rows)
 
 
 # The deviations of a path from the designed route (see docs/analytics.md), as conditions on

@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Case, Count, F, Max, Min, Q, QuerySet, Sum, When
+from django.db import connections
+from django.db.models import Avg, Case, Count, F, Max, Q, QuerySet, Sum, When
 
-from traseu.analytics.paths import furthest_position, stage_seconds
 from traseu.analytics.scope import Scope, StageInfo
 from traseu.analytics.sql import Seconds, days, route_position
 from traseu.analytics.tables import ratio
-from traseu.crm.models import Activity, DealStatus, MoveKind
+from traseu.crm.models import Activity, DealStatus, MoveKind, StageChange
 
 
 @dataclass
@@ -58,7 +58,7 @@ def technique_report(scope: Scope) -> TechniqueReport:
         for definition in reversed(list(scope.definitions.values()))
         for key, technique in definition.techniques.items()
     }
-    used = _figures(_first_uses(scope), stage="stage", group=("stage", "technique"), scope=scope)
+    used = _figures(scope)
     baseline = _baseline(scope)
     finals = {d.route[-1].key for d in scope.definitions.values()}
     rows: list[TechniqueOutcome] = []
@@ -77,17 +77,34 @@ def technique_report(scope: Scope) -> TechniqueReport:
     return TechniqueReport(scope=scope, rows=rows)
 
 
-def _first_uses(scope: Scope) -> QuerySet[Activity]:
-    """One done activity per (deal, stage, technique) of the cohort (the one with the lowest
-    id: any one would do, only its deal and stage are read)."""
-    used = (
+def _first_uses(scope: Scope) -> QuerySet[Activity, Any]:
+    """One row per (deal, stage, technique) a done activity of the cohort names, with the
+    deal's status and the stage's position on the deal's route (``here``)."""
+    return (
         scope.activities()
         .filter(scope.period("deal__created_at"), done=True)
         .exclude(technique="")
         .exclude(stage="")
+        .values(
+            deal_ref=F("deal"),
+            stage_ref=F("stage"),
+            technique_ref=F("technique"),
+            status=F("deal__status"),
+            here=route_position("stage", scope.definitions, version="deal__process_version_id"),
+        )
+        .distinct()
     )
-    first = used.values("deal", "stage", "technique").annotate(first=Min("pk")).values("first")
-    return Activity.objects.filter(pk__in=first).order_by()
+
+
+def _cohort_changes(scope: Scope) -> QuerySet[StageChange]:
+    """Every move of the cohort's deals, whatever version it was made on: the per-deal facts
+    below read a deal's whole history, and only the deals that used a technique are joined."""
+    rows = StageChange.objects.filter(
+        scope.period("deal__created_at"), deal__process_version_id__in=list(scope.definitions)
+    )
+    if scope.visible is not None:
+        rows = rows.filter(deal__in=scope.visible.values("pk"))
+    return rows.order_by()
 
 
 def _baseline(scope: Scope) -> list[dict[str, Any]]:
@@ -137,26 +154,64 @@ def _beyond(scope: Scope, key: str) -> Q:
     return found
 
 
-def _figures(
-    rows: QuerySet[Any], *, stage: str, group: tuple[str, ...], scope: Scope
-) -> list[dict[str, Any]]:
-    """Deals, converted, won, lost and mean time in stage per group of one-per-deal rows."""
-    here = route_position(stage, scope.definitions, version="deal__process_version_id")
-    annotated = rows.annotate(
-        here=here,
-        furthest=furthest_position(scope.definitions, deal_ref="deal"),
-        seconds=stage_seconds(deal_ref="deal", stage_ref=stage),
-    )
-    return list(
-        annotated.values(*group).annotate(
-            deals=Count("pk"),
-            converted=Count("pk", filter=Q(furthest__gt=F("here"))),
-            won=Count("pk", filter=Q(deal__status=DealStatus.WON)),
-            lost=Count("pk", filter=Q(deal__status=DealStatus.LOST)),
-            mean=Avg("seconds"),
-            timed=Count("seconds"),
+# The first uses (u) joined to their deal's facts (m): the furthest position and, per stage,
+# the seconds of the completed stays there (``{seconds}`` picks the column of the use's stage).
+_PER_TECHNIQUE = """
+    SELECT stage_ref, technique_ref, COUNT(*),
+           COUNT(CASE WHEN furthest > here THEN 1 END),
+           COUNT(CASE WHEN status = %s THEN 1 END),
+           COUNT(CASE WHEN status = %s THEN 1 END),
+           AVG(seconds), COUNT(seconds)
+    FROM (
+        SELECT u.stage_ref, u.technique_ref, u.status, u.here, m.furthest, {seconds} AS seconds
+        FROM ({uses}) u LEFT JOIN ({per_deal}) m ON m.deal_ref = u.deal_ref
+    ) used
+    GROUP BY stage_ref, technique_ref"""
+
+
+def _figures(scope: Scope) -> list[dict[str, Any]]:
+    """Deals, converted, won, lost and mean time in stage per (stage, technique), in one
+    statement: the first uses joined on the deal to its facts, grouped once over the cohort's
+    moves in a derived table (its furthest position, and its total seconds in each stage),
+    rather than computed again for every use by correlated subqueries."""
+    # Every stage of every version, lost included: a use's stage is one of them (the report
+    # shows route stages only), so the CASE below finds its column.
+    keys = [info.key for info in scope.stages]
+    per_deal = (
+        _cohort_changes(scope)
+        .values(deal_ref=F("deal"))
+        .annotate(
+            furthest=Max(
+                route_position("to_stage", scope.definitions, version="process_version_id")
+            ),
+            **{
+                f"seconds{i}": Sum(Seconds("duration"), filter=Q(from_stage=key))
+                for i, key in enumerate(keys)
+            },
         )
     )
+    uses_sql, uses_params = _compiled(_first_uses(scope))
+    per_deal_sql, per_deal_params = _compiled(per_deal)
+    whens = " ".join(f"WHEN %s THEN m.seconds{i}" for i in range(len(keys)))
+    # Every value is a parameter; the parts were compiled by Django.
+    statement = _PER_TECHNIQUE.format(
+        seconds=f"CASE u.stage_ref {whens} END", uses=uses_sql, per_deal=per_deal_sql
+    )
+    params = [DealStatus.WON.value, DealStatus.LOST.value, *keys, *uses_params, *per_deal_params]
+    with connections[per_deal.db].cursor() as cursor:
+        cursor.execute(statement, params)
+        found = cursor.fetchall()
+    names = ("stage", "technique", "deals", "converted", "won", "lost", "mean", "timed")
+    rows = [dict(zip(names, row, strict=True)) for row in found]
+    for row in rows:  # PostgreSQL averages numeric seconds exactly, as a Decimal
+        row["mean"] = None if row["mean"] is None else float(row["mean"])
+    return rows
+
+
+def _compiled(rows: QuerySet[Any, Any]) -> tuple[str, list[Any]]:
+    """The SQL and parameters of a queryset, to use it as a derived table."""
+    sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    return sql, list(params)
 
 
 def _outcome(info: StageInfo, key: str, name: str, row: dict[str, Any]) -> TechniqueOutcome:
@@ -175,4 +230,4 @@ def _outcome(info: StageInfo, key: str, name: str, row: dict[str, Any]) -> Techn
 
 def technique_figures(scope: Scope) -> list[dict[str, Any]]:
     """The figures per (stage, technique), without the baseline (one query)."""
-    return _figures(_first_uses(scope), stage="stage", group=("stage", "technique"), scope=scope)
+    return _figures(scope)
