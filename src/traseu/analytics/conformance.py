@@ -28,6 +28,7 @@ from traseu.analytics.paths import (
 )
 from traseu.analytics.scope import Scope, StageInfo
 from traseu.analytics.tables import ratio
+from traseu.core.db import report_query
 from traseu.core.models import Team, User
 from traseu.crm.models import Deal, DealStatus, MoveKind
 
@@ -94,6 +95,7 @@ class ConformanceReport:
     deals: list[DeviatingDeal]
 
 
+@report_query
 def conformance_report(scope: Scope) -> ConformanceReport:
     """Conformance of the scope's cohort. Six queries, whatever the number of deals."""
     rows = deal_buckets(scope)

@@ -25,6 +25,7 @@ from traseu.analytics.paths import furthest_position, lost_at
 from traseu.analytics.scope import Scope, StageInfo
 from traseu.analytics.sql import month_index, month_start
 from traseu.analytics.tables import ratio
+from traseu.core.db import report_query
 from traseu.crm.models import DealStatus, MoveKind
 
 
@@ -75,6 +76,7 @@ class FunnelReport:
         return ratio(won, won + lost)
 
 
+@report_query
 def funnel_report(scope: Scope) -> FunnelReport:
     """The funnel of the scope's cohort, and its cohorts by month. Three queries, whatever the
     number of deals (one finds the months when the period is open)."""

@@ -28,6 +28,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from traseu.analytics.scope import Scope, StageInfo
 from traseu.analytics.sql import DAY, Seconds
 from traseu.analytics.timing import stays_in_period
+from traseu.core.db import report_query
 from traseu.core.models import Team, User
 from traseu.crm.models import DealStatus, MoveKind, StageChange
 from traseu.process.definition import Kpi
@@ -69,6 +70,7 @@ class KpiReport:
     teams: list[KpiResult]
 
 
+@report_query
 def kpi_report(scope: Scope) -> KpiReport:
     """Every stage KPI of the scope's process over the period. Six queries."""
     parts = _parts(scope)

@@ -19,6 +19,7 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from traseu.analytics.scope import Scope, StageInfo
 from traseu.analytics.sql import DAY, Seconds, grouped_percentiles
 from traseu.analytics.timing import stays_in_period
+from traseu.core.db import report_query
 from traseu.crm.board import stall_days
 from traseu.crm.models import Activity, Deal, DealStatus
 from traseu.process.definition import StageKind
@@ -70,6 +71,7 @@ class StalledReport:
     total: int
 
 
+@report_query
 def stalled_report(scope: Scope, *, idle_days: int = IDLE_DAYS) -> StalledReport:
     """Thresholds per stage, counts per stage, and the stalled deals longest in their stage
     first (at most :data:`LIST_LIMIT`). Three queries."""

@@ -20,6 +20,7 @@ from django.db.models.fields.json import KeyTextTransform
 from traseu.analytics.scope import Scope
 from traseu.analytics.sql import SecondsBetween, days, month_index, month_start
 from traseu.analytics.tables import ratio
+from traseu.core.db import report_query
 from traseu.core.models import Team, User
 from traseu.crm.models import Activity, DealStatus
 
@@ -59,6 +60,7 @@ class TeamReport:
     groups: dict[str, list[TeamRow]]  # dimension -> rows
 
 
+@report_query
 def team_report(scope: Scope) -> TeamReport:
     """The closed deals of the period grouped by every dimension. The database groups them by
     all five dimensions at once and returns additive parts (counts and sums) that are added up

@@ -19,6 +19,7 @@ from django.db.models import Avg, Case, Count, F, Max, Q, QuerySet, Sum, When
 from traseu.analytics.scope import Scope, StageInfo
 from traseu.analytics.sql import Seconds, days, route_position
 from traseu.analytics.tables import ratio
+from traseu.core.db import report_query
 from traseu.crm.models import Activity, DealStatus, MoveKind, StageChange
 
 
@@ -50,6 +51,7 @@ class TechniqueReport:
     rows: list[TechniqueOutcome]  # per stage: the baseline, then techniques by deals
 
 
+@report_query
 def technique_report(scope: Scope) -> TechniqueReport:
     """Per stage and technique, the deals that used it and how they fared. Two queries."""
     stages = {info.key: info for info in scope.route_stages}

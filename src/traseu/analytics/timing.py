@@ -17,6 +17,7 @@ from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
 from traseu.analytics.scope import Scope, StageInfo
 from traseu.analytics.sql import DAY, Seconds, SecondsBetween, days, grouped_percentiles
 from traseu.analytics.tables import ratio
+from traseu.core.db import report_query
 from traseu.crm.models import DealStatus, MoveKind, StageChange
 
 # Fractions of the distribution shown: whiskers P10-P90, box P25-P75, median, P80.
@@ -88,6 +89,7 @@ def stays_in_period(scope: Scope) -> QuerySet[StageChange]:
     )
 
 
+@report_query
 def time_report(scope: Scope) -> TimeReport:
     """Time in stage, cycle lengths and velocity for the scope. Five queries."""
     stages = {info.key: StageTime(info) for info in scope.route_stages}
