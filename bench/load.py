@@ -249,8 +249,14 @@ def measure(connections: int, seconds: float, mix_seconds: float) -> Run:
         one = Op("API one deal", "GET", f"/api/v1/deals/{deal}", weight=30)
         move = Op("move deal", "POST", "/api/v1/deals/{mover}/move", weight=15)
         write = json.dumps({"type": "call", "subject": "Load"})
-        log = Op("log activity", "POST", f"/api/v1/deals/{deal}/activities", body=write, weight=15)
-        log = Op(log.name, log.method, log.path, body=log.body, weight=15, ok=201)
+        log = Op(
+            "log activity",
+            "POST",
+            f"/api/v1/deals/{deal}/activities",
+            body=write,
+            weight=15,
+            ok=201,
+        )
         phases = [
             Phase("bare", (bare,), seconds),
             Phase("list", (listing,), seconds),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from traseu.aftersale import outbox
 from traseu.aftersale.models import Handoff, HandoffStatus
 from traseu.audit import services as audit
+from traseu.core.concurrency import check_version
 from traseu.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from traseu.core.models import Role, User
 from traseu.crm.access import deal_for, deals_visible_to, require_writer
@@ -181,13 +182,11 @@ def handoff_update(
         handoff = handoff_for(acting_user, handoff_id)
         deal_for(acting_user, handoff.deal_id, write=True)
         handoff = Handoff.objects.select_for_update().get(pk=handoff.pk)
-        if expected_version is not None and handoff.version != expected_version:
-            raise Conflict(
-                _("The handoff changed since you read it (version %(now)s, not %(then)s).")
-                % {"now": handoff.version, "then": expected_version},
-                code="stale_version",
-                details={"version": handoff.version},
-            )
+        check_version(
+            handoff.version,
+            expected_version,
+            _("The handoff changed since you read it (version %(now)s, not %(then)s)."),
+        )
         before = audit.values(handoff, EDIT_FIELDS)
         if commitments is not None:
             handoff.commitments = parse_commitments(commitments)

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from traseu.audit import services as audit
-from traseu.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from traseu.core.concurrency import check_version
+from traseu.core.errors import InvalidInput, NotFound, PermissionDenied
 from traseu.core.models import User
 from traseu.crm import access
 from traseu.crm.models import (
@@ -158,13 +159,11 @@ def deal_update(
         deal = Deal.objects.select_for_update().filter(pk=deal_id).first()
         if deal is None:
             raise NotFound(_("No deal %(id)s.") % {"id": deal_id}, code="deal_not_found")
-        if expected_version is not None and deal.version != expected_version:
-            raise Conflict(
-                _("The deal changed since you read it (version %(now)s, not %(then)s).")
-                % {"now": deal.version, "then": expected_version},
-                code="stale_version",
-                details={"version": deal.version},
-            )
+        check_version(
+            deal.version,
+            expected_version,
+            _("The deal changed since you read it (version %(now)s, not %(then)s)."),
+        )
         before = {name: _jsonable(getattr(deal, name)) for name in changes}
         for name, value in changes.items():
             if name == "custom":
@@ -530,13 +529,11 @@ def account_update(
         account = Account.objects.select_for_update().filter(pk=account_id).first()
         if account is None:
             raise NotFound(_("No account %(id)s.") % {"id": account_id}, code="account_not_found")
-        if expected_version is not None and account.version != expected_version:
-            raise Conflict(
-                _("The account changed since you read it (version %(now)s, not %(then)s).")
-                % {"now": account.version, "then": expected_version},
-                code="stale_version",
-                details={"version": account.version},
-            )
+        check_version(
+            account.version,
+            expected_version,
+            _("The account changed since you read it (version %(now)s, not %(then)s)."),
+        )
         before = audit.values(account, cleaned)
         for name, value in cleaned.items():
             if name == "custom":

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from traseu.core import concurrency
 from traseu.core.errors import Conflict, InvalidInput
 
 CURRENCY = re.compile(r"[A-Z]{3}")
@@ -106,13 +107,12 @@ def choice(value: Any, field: str, choices: list[str]) -> str:
 
 def check_version(current: int, expected: int | None, what: str) -> None:
     """Refuse a write based on a stale copy (``expected`` None skips the check)."""
-    if expected is not None and current != expected:
-        raise Conflict(
-            _("The %(what)s changed since you read it (version %(now)s, not %(then)s).")
-            % {"what": what, "now": current, "then": expected},
-            code="stale_version",
-            details={"version": current},
-        )
+    message = _("The %(what)s changed since you read it (version %(now)s, not %(then)s).") % {
+        "what": what,
+        "now": "%(now)s",  # filled in by check_version
+        "then": "%(then)s",
+    }
+    concurrency.check_version(current, expected, message)
 
 
 @contextmanager
